@@ -1,0 +1,61 @@
+"""The one Settings object. Nothing else in the project reads os.environ."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Configuration read from environment variables prefixed with ``QA_``."""
+
+    model_config = SettingsConfigDict(env_prefix="QA_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=REPO_ROOT / "data", description="where the database, cache and uploads live")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir")
+    rules_dir: Path = REPO_ROOT / "rules"
+
+    # ASR
+    asr_model: str = Field(default="base", description="'base' (bundled registry weights) or a CTranslate2 Whisper directory")
+    asr_device: str = Field(default="auto", description="auto | cpu | cuda")
+    asr_compute_type: str = Field(default="int8", description="CTranslate2 compute type (int8, float16, int8_float16…)")
+    asr_threads: int = 2
+    asr_beam_size: int = 5
+    asr_language: str = "zh"
+    model_cache_dir: Path | None = Field(default=None, description="default: <data_dir>/models")
+
+    # Input limits and call-record defaults (used when a sidecar is missing)
+    max_duration_s: float = 3600.0
+    default_direction: str = "inbound"
+    default_agent_channel: str = "left"
+    default_agent_id: str | None = None
+    timezone: str = "Asia/Shanghai"
+
+    # Diarization for mono recordings
+    diarization_pipeline: Path | None = Field(default=None, description="local pyannote pipeline directory or config.yaml")
+
+    # Service
+    api_url: str = "http://127.0.0.1:8000"
+    secret_key: str = "change-me-in-production"
+    token_minutes: int = 8 * 60
+    language: str = "zh"
+
+    @property
+    def db_url(self) -> str:
+        """The database URL to connect to (SQLite file in the data directory by default)."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'qa.sqlite3'}"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.model_cache_dir or self.data_dir / "models"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Process-wide settings (tests build their own ``Settings`` instead)."""
+    return Settings()
