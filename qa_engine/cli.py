@@ -1,0 +1,107 @@
+"""The ``qa-engine`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from qa_engine.config import get_settings
+from qa_engine.errors import QAError
+
+app = typer.Typer(help="Call-center QA engine: analyse recordings, ingest folders, manage rules and CRM.",
+                  no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _mount_optional(module: str, attr: str, name: str) -> None:
+    """Mount a sub-app from another package of this project."""
+    import importlib
+
+    sub = getattr(importlib.import_module(module), attr)
+    app.add_typer(sub, name=name)
+
+
+_mount_optional("qa_engine.rules.cli", "rules_app", "rules")
+_mount_optional("crm.cli", "crm_app", "crm")
+
+
+@app.command()
+def analyze(
+    files: Annotated[list[Path], typer.Argument(help="recordings (each with an optional <name>.json call record)")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the analysis as JSON (STANDARDS.md contract)")] = False,
+    store: Annotated[bool, typer.Option("--store", help="also store the results in the database")] = False,
+) -> None:
+    """Analyse recordings and print transcript, metrics, findings and score."""
+    from qa_engine.ingest import save_analysis
+    from qa_engine.pipeline import analyze_call
+
+    settings = get_settings()
+    results, failed = [], False
+    for path in files:
+        try:
+            analysis = analyze_call(path, settings)
+        except QAError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            failed = True
+            continue
+        if store:
+            _init_db(settings)
+            save_analysis(analysis, settings)
+        results.append(analysis)
+    if as_json:
+        payload = [a.to_contract() for a in results]
+        typer.echo(json.dumps(payload[0] if len(files) == 1 and payload else payload, ensure_ascii=False, indent=2))
+    else:
+        from qa_engine.report import print_analysis
+
+        for analysis in results:
+            print_analysis(analysis, settings.language)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def ingest(folder: Annotated[Path, typer.Argument(help="folder of recordings with call-record sidecars")]) -> None:
+    """Analyse and store every recording in FOLDER not stored yet (safe to re-run)."""
+    from tqdm import tqdm
+
+    from qa_engine.ingest import find_recordings, ingest_files
+
+    settings = get_settings()
+    if not folder.is_dir():
+        typer.echo(f"error: {folder}: not a folder", err=True)
+        raise typer.Exit(2)
+    _init_db(settings)
+    paths = find_recordings(folder)
+    with tqdm(total=len(paths), unit="call", desc="analysing") as bar:
+        summary = ingest_files(paths, settings, on_progress=lambda _p: bar.update(1))
+    typer.echo(f"analysed: {len(summary.analysed)}  skipped (already stored): {len(summary.skipped)}  failed: {len(summary.failed)}")
+    for path, reason in summary.failed:
+        typer.echo(f"  failed: {reason}" if reason.startswith(path) else f"  failed: {path}: {reason}")
+    raise typer.Exit(1 if summary.failed and not (summary.analysed or summary.skipped) else 0)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the database schema to the newest migration."""
+    settings = get_settings()
+    _init_db(settings)
+    typer.echo(f"database ready: {settings.db_url}")
+
+
+def _init_db(settings) -> None:
+    from qa_engine.storage.schema import init_db
+
+    init_db(settings)
+
+
+def main() -> None:
+    try:
+        app()
+    except QAError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)

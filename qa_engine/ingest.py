@@ -1,0 +1,78 @@
+"""Ingest a folder of recordings: analyse each new one and store it, idempotently."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa_engine.audio import content_hash
+from qa_engine.callrecord import load_call_record, local_start, parse_call_record
+from qa_engine.config import Settings
+from qa_engine.errors import InputError, QAError
+from qa_engine.pipeline import analyze_call
+from qa_engine.storage.db import session_scope
+from qa_engine.storage.repository import ConflictError, call_by_hash, store_analysis, store_failure
+from qa_engine.types import CallAnalysis
+
+AUDIO_EXTENSIONS = {".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus"}
+
+
+@dataclass
+class IngestSummary:
+    analysed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def find_recordings(folder: Path) -> list[Path]:
+    """Audio files under ``folder`` (recursively), in a stable order."""
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_EXTENSIONS)
+
+
+def ingest_files(paths: Iterable[Path], settings: Settings, *, model=None, ruleset=None,
+                 on_progress: Callable[[Path], None] | None = None) -> IngestSummary:
+    """Analyse and store each recording not stored yet; failures are stored with their error."""
+    summary = IngestSummary()
+    for path in paths:
+        _ingest_one(path, settings, summary, model=model, ruleset=ruleset)
+        if on_progress:
+            on_progress(path)
+    return summary
+
+
+def _ingest_one(path: Path, settings: Settings, summary: IngestSummary, *, model, ruleset) -> None:
+    try:
+        digest = content_hash(path)
+    except InputError as exc:
+        summary.failed.append((str(path), str(exc)))
+        return
+    with session_scope(settings) as session:
+        stored = call_by_hash(session, digest)
+        if stored is not None and stored.status == "analysed":
+            summary.skipped.append(str(path))
+            return
+    try:
+        analysis = analyze_call(path, settings, model=model, ruleset=ruleset)
+        save_analysis(analysis, settings)
+        summary.analysed.append(str(path))
+    except (QAError, ConflictError) as exc:
+        _record_failure(path, digest, settings, str(exc))
+        summary.failed.append((str(path), str(exc)))
+
+
+def save_analysis(analysis: CallAnalysis, settings: Settings) -> None:
+    """Store one analysis in its own transaction."""
+    record = parse_call_record(analysis.call_record)
+    start = local_start(record, settings.timezone)
+    with session_scope(settings) as session:
+        store_analysis(session, analysis=analysis, local_date=start.date() if start else None)
+
+
+def _record_failure(path: Path, digest: str, settings: Settings, error: str) -> None:
+    try:
+        record = load_call_record(path, settings)
+    except InputError:
+        record = None
+    with session_scope(settings) as session:
+        store_failure(session, path=str(path), content_hash=digest, record=record, error=error)

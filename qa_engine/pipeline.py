@@ -1,0 +1,67 @@
+"""The analysis of one call: a pure function of (audio, call record, rule set, models).
+
+No database or network I/O happens here, so the CLI, the API's background tasks and a Celery
+worker all call the same function.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qa_engine.analytics import add_transcript_metrics, analyze_audio, asr_exclusions
+from qa_engine.asr.model import load_model
+from qa_engine.asr.transcribe import domain_hotwords, merge_utterances, to_utterances, transcribe
+from qa_engine.audio import content_hash, decode_audio, split_roles
+from qa_engine.callrecord import CallRecord, load_call_record, local_start
+from qa_engine.config import Settings
+from qa_engine.rules import CallContext, RuleSet, evaluate, load_ruleset, score_call
+from qa_engine.types import CallAnalysis, CallMetrics, RoleAudio, Utterance
+
+
+def analyze_call(path: Path | str, settings: Settings, *, model=None, ruleset: RuleSet | None = None,
+                 diarization_pipeline=None) -> CallAnalysis:
+    """Decode, measure, transcribe, attribute speakers, check every rule and score one recording."""
+    path = Path(path)
+    record = load_call_record(path, settings)
+    audio = decode_audio(path, settings)
+    roles = split_roles(audio, record.agent_channel, path)
+    model = model if model is not None else load_model(settings)
+    hotwords = domain_hotwords(settings)
+    if roles.mono is None:
+        transcript, metrics = _stereo(roles, record, settings, model, hotwords)
+    else:
+        transcript, metrics = _mono(roles, record, settings, model, hotwords, diarization_pipeline)
+    metrics = add_transcript_metrics(metrics, transcript)
+    ruleset = ruleset or load_ruleset(settings.rules_dir)
+    ctx = CallContext(transcript=transcript, metrics=metrics, record=record,
+                      local_start=local_start(record, settings.timezone))
+    findings = evaluate(ruleset, ctx)
+    return CallAnalysis(
+        call_id=record.call_id, source_path=str(path), content_hash=content_hash(path),
+        duration_s=audio.duration_s, started_at=record.started_at, call_record=record.contract(),
+        transcript=transcript, metrics=metrics, findings=findings, score=score_call(ruleset, findings),
+        asr_model=settings.asr_model,
+    )
+
+
+def _stereo(roles: RoleAudio, record: CallRecord, settings: Settings, model, hotwords) -> tuple[list[Utterance], CallMetrics]:
+    metrics = analyze_audio(roles, record, settings)
+    exclude = asr_exclusions(metrics)
+    per_role = [
+        to_utterances(transcribe(model, signal, settings=settings, exclude=exclude, hotwords=hotwords), speaker)
+        for speaker, signal in (("agent", roles.agent), ("customer", roles.customer))
+    ]
+    return merge_utterances(*per_role), metrics
+
+
+def _mono(roles: RoleAudio, record: CallRecord, settings: Settings, model, hotwords, pipeline) -> tuple[list[Utterance], CallMetrics]:
+    # Imported here: only mono recordings need the diarization stack.
+    from qa_engine.diarization import diarize_call
+
+    # A first pass finds tones and music, so no text is transcribed from them.
+    exclude = asr_exclusions(analyze_audio(roles, record, settings, speech={"agent": [], "customer": []}))
+    segments = transcribe(model, roles.mono, settings=settings, exclude=exclude, hotwords=hotwords)
+    mono = diarize_call(roles.mono, segments, record, settings, pipeline=pipeline)
+    metrics = analyze_audio(roles, record, settings, speech=mono.speech)
+    metrics.diarization = mono.info
+    return mono.utterances, metrics

@@ -1,0 +1,1 @@
+"""Persistence of analysed calls (SQLModel; SQLite by default, PostgreSQL by URL)."""

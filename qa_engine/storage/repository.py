@@ -1,0 +1,131 @@
+"""Writing analyses and reading them back. Each write is one transaction: all rows or none."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, delete, select
+
+from qa_engine.callrecord import CallRecord
+from qa_engine.storage.models import Agent, Analysis, Call, FindingRow, MetricsRow, UtteranceRow, utcnow
+from qa_engine.types import CallAnalysis, CallMetrics
+
+
+class ConflictError(Exception):
+    """A different recording already holds this call_id."""
+
+
+def call_by_hash(session: Session, content_hash: str) -> Call | None:
+    return session.exec(select(Call).where(Call.content_hash == content_hash)).first()
+
+
+def call_by_call_id(session: Session, call_id: str) -> Call | None:
+    return session.exec(select(Call).where(Call.call_id == call_id)).first()
+
+
+def store_analysis(session: Session, *, analysis: CallAnalysis, local_date=None) -> Call:
+    """Store (or replace) the analysis of one recording; returns the call row."""
+    call = _claim_call(session, analysis.call_id, analysis.content_hash)
+    _fill_call(call, analysis, local_date)
+    session.add(call)
+    session.flush()
+    _ensure_agent(session, call.agent_id)
+    _replace_children(session, call.id)
+    _add_utterances(session, call.id, analysis)
+    session.add(_metrics_row(call.id, analysis.metrics))
+    call.current_analysis_id = store_findings(session, call=call, analysis=analysis).id
+    session.add(call)
+    return call
+
+
+def store_findings(session: Session, *, call: Call, analysis: CallAnalysis) -> Analysis:
+    """Add the findings of one ruleset version (an existing row for that version is replaced)."""
+    version = analysis.score.ruleset_version if analysis.score else ""
+    old = session.exec(select(Analysis).where(Analysis.call_pk == call.id, Analysis.ruleset_version == version)).first()
+    if old is not None:
+        session.exec(delete(FindingRow).where(FindingRow.analysis_id == old.id))
+        session.delete(old)
+        session.flush()
+    row = Analysis(
+        call_pk=call.id,
+        ruleset_version=version,
+        score=analysis.score.total if analysis.score else None,
+        sections=analysis.score.sections if analysis.score else {},
+        zeroed_by=analysis.score.zeroed_by if analysis.score else [],
+    )
+    session.add(row)
+    session.flush()
+    for f in analysis.findings:
+        session.add(FindingRow(analysis_id=row.id, call_pk=call.id, **f.model_dump(mode="json")))
+    call.score = row.score
+    call.critical_failed = bool(row.zeroed_by)
+    return row
+
+
+def store_failure(session: Session, *, path: str, content_hash: str, record: CallRecord | None, error: str) -> Call:
+    """Record a recording that could not be analysed, without touching any analysed call."""
+    call_id = record.call_id if record else content_hash[:16]
+    existing = call_by_hash(session, content_hash)
+    if existing is not None and existing.status == "analysed":
+        return existing
+    if existing is None and call_by_call_id(session, call_id) is not None:
+        call_id = f"{call_id}#failed-{content_hash[:8]}"
+    call = existing or Call(call_id=call_id, content_hash=content_hash, source_path=path)
+    call.status, call.error, call.source_path, call.updated_at = "failed", error, path, utcnow()
+    if record is not None:
+        call.record = record.contract()
+    session.add(call)
+    return call
+
+
+def _claim_call(session: Session, call_id: str, content_hash: str) -> Call:
+    by_hash = call_by_hash(session, content_hash)
+    by_id = call_by_call_id(session, call_id)
+    if by_id is not None and by_id.content_hash != content_hash:
+        raise ConflictError(f"call_id {call_id} is already stored from a different recording ({by_id.source_path})")
+    return by_hash or Call(call_id=call_id, content_hash=content_hash, source_path="")
+
+
+def _fill_call(call: Call, a: CallAnalysis, local_date) -> None:
+    rec = a.call_record
+    call.call_id, call.source_path, call.status, call.error = a.call_id, a.source_path, "analysed", None
+    call.direction, call.agent_id, call.agent_channel = rec.get("direction"), rec.get("agent_id"), rec.get("agent_channel")
+    call.customer_number, call.ring_seconds = rec.get("customer_number"), rec.get("ring_seconds")
+    call.started_at, call.local_date = a.started_at, local_date
+    call.hangup_by = a.metrics.hangup_by
+    call.duration_s, call.asr_model, call.record = a.duration_s, a.asr_model, rec
+    call.updated_at = utcnow()
+
+
+def _ensure_agent(session: Session, agent_id: str | None) -> None:
+    if agent_id and session.get(Agent, agent_id) is None:
+        session.add(Agent(agent_id=agent_id))
+
+
+def _replace_children(session: Session, call_pk: int) -> None:
+    session.exec(delete(UtteranceRow).where(UtteranceRow.call_pk == call_pk))
+    session.exec(delete(MetricsRow).where(MetricsRow.call_pk == call_pk))
+
+
+def _add_utterances(session: Session, call_pk: int, a: CallAnalysis) -> None:
+    for i, u in enumerate(a.transcript):
+        words = [w.model_dump() for w in u.words]
+        session.add(UtteranceRow(call_pk=call_pk, idx=i, speaker=u.speaker, start=u.start, end=u.end, text=u.text, words=words))
+
+
+def _metrics_row(call_pk: int, m: CallMetrics) -> MetricsRow:
+    holds = [h.duration for h in m.holds]
+    return MetricsRow(
+        call_pk=call_pk,
+        rings=m.rings,
+        answer_s=m.answer_s,
+        hold_count=len(holds),
+        hold_total_s=round(sum(holds), 2),
+        hold_max_s=round(max(holds, default=0.0), 2),
+        dead_air_total_s=round(sum(s.duration for s in m.dead_air), 2),
+        agent_interruptions=sum(1 for o in m.overlaps if o.interrupter == "agent"),
+        agent_talk_s=m.agent.speech_s,
+        customer_talk_s=m.customer.speech_s,
+        agent_speech_rate_cpm=m.agent.speech_rate_cpm,
+        agent_level_dbfs=m.agent.level_dbfs,
+        hangup_by=m.hangup_by,
+        data=m.to_contract(),
+    )
