@@ -31,8 +31,7 @@ def store_analysis(session: Session, *, analysis: CallAnalysis, local_date=None)
     _replace_children(session, call.id)
     _add_utterances(session, call.id, analysis)
     session.add(_metrics_row(call.id, analysis.metrics))
-    call.current_analysis_id = store_findings(session, call=call, analysis=analysis).id
-    session.add(call)
+    store_findings(session, call=call, analysis=analysis)
     return call
 
 
@@ -55,8 +54,8 @@ def store_findings(session: Session, *, call: Call, analysis: CallAnalysis) -> A
     session.flush()
     for f in analysis.findings:
         session.add(FindingRow(analysis_id=row.id, call_pk=call.id, **f.model_dump(mode="json")))
-    call.score = row.score
-    call.critical_failed = bool(row.zeroed_by)
+    call.score, call.critical_failed, call.current_analysis_id = row.score, bool(row.zeroed_by), row.id
+    session.add(call)
     return row
 
 

@@ -1,0 +1,73 @@
+"""Typed results of the diarization stage (mono recordings)."""
+
+from __future__ import annotations
+
+from typing import Protocol, Sequence
+
+from pydantic import BaseModel, Field
+
+from qa_engine.types import Span, Speaker, Utterance
+
+
+class Turn(BaseModel):
+    """One stretch of speech by one (anonymous) speaker label, in seconds."""
+
+    start: float
+    end: float
+    speaker: str
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+class Diarization(BaseModel):
+    """Who spoke when: anonymous speaker labels, turns sorted by start."""
+
+    turns: list[Turn] = Field(default_factory=list)
+    backend: str
+
+    @property
+    def speakers(self) -> list[str]:
+        """Labels in order of first appearance."""
+        seen: dict[str, None] = {}
+        for turn in sorted(self.turns, key=lambda t: t.start):
+            seen.setdefault(turn.speaker, None)
+        return list(seen)
+
+    def speech_s(self, speaker: str) -> float:
+        return sum(t.duration for t in self.turns if t.speaker == speaker)
+
+
+class RoleAssignment(BaseModel):
+    """Which anonymous label is the agent, how sure we are (0–1) and why."""
+
+    roles: dict[str, Speaker]
+    agent_label: str | None
+    confidence: float
+    reason: str
+
+
+class MonoResult(BaseModel):
+    """Everything the pipeline needs from a mono call: labelled utterances, speech per role, metrics."""
+
+    utterances: list[Utterance]
+    speech: dict[str, list[Span]]
+    info: dict
+    diarization: Diarization
+    roles: RoleAssignment
+
+
+class WordLike(Protocol):
+    start: float
+    end: float
+    text: str
+
+
+class SegmentLike(Protocol):
+    """What diarization needs from an ASR segment (``qa_engine.asr`` AsrSegment fits)."""
+
+    start: float
+    end: float
+    text: str
+    words: Sequence[WordLike]
