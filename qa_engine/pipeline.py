@@ -46,9 +46,10 @@ def analyze_call(path: Path | str, settings: Settings, *, model=None, ruleset: R
 
 def _stereo(roles: RoleAudio, record: CallRecord, settings: Settings, model, hotwords) -> tuple[list[Utterance], CallMetrics]:
     metrics = analyze_audio(roles, record, settings)
-    exclude = asr_exclusions(metrics)
+    # Exclusions per channel: the customer's words over the agent's hold music are kept.
     per_role = [
-        to_utterances(transcribe(model, signal, settings=settings, exclude=exclude, hotwords=hotwords), speaker)
+        to_utterances(transcribe(model, signal, settings=settings, exclude=asr_exclusions(metrics, speaker),
+                                 hotwords=hotwords), speaker)
         for speaker, signal in (("agent", roles.agent), ("customer", roles.customer))
     ]
     return merge_utterances(*per_role), metrics

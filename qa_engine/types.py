@@ -108,6 +108,7 @@ class CallMetrics(BaseModel):
     dead_air: list[Span] = Field(default_factory=list)
     overlaps: list[Overlap] = Field(default_factory=list)
     disconnect_tone: list[ToneBurst] = Field(default_factory=list)
+    music: dict[str, list[Span]] = Field(default_factory=dict, description="hold music per channel role")
     hangup_by: Speaker | None = None
     hangup_source: Literal["call_record", "audio", "unknown"] = "unknown"
     speech: dict[str, list[Span]] = Field(default_factory=dict)

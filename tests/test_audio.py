@@ -84,7 +84,7 @@ def test_m4a_aac_decodes_through_pyav(tmp_path, settings, rate, channels):
     _write_m4a(path, _tone(rate, 1.0, channels), rate)
     audio = decode_audio(path, settings)
     assert audio.original_sample_rate == rate and audio.samples.shape[0] == channels
-    assert abs(audio.duration_s - 1.0) < 0.15
+    assert abs(audio.duration_s - 1.0) < 0.2  # AAC priming adds up to 2048 samples
     assert abs(_dominant_hz(audio.samples[0], 16000) - 440) < 5
     assert "aac" in audio.codec
 

@@ -47,6 +47,13 @@ MAX_COMPRESSION_RATIO = 2.4
 SPEECH_TOLERANCE_S = 0.5
 # Split a segment where two words are this far apart: the other party usually spoke in between.
 SPLIT_GAP_S = 1.0
+# Audio after the last decoded word shorter than this is not decoded (VAD padding + alignment slack).
+TAIL_S = 0.5
+# Words the aligner could not place (zero length) with low probability are not in the audio.
+MIN_WORD_S = 0.02
+MIN_WORD_PROB = 0.3
+# A segment whose words are on average this improbable is invented (hotwords read back).
+MIN_MEAN_WORD_PROB = 0.35
 
 # Lines Whisper learnt from subtitle credits and video outros (openai/whisper discussions #679
 # and #928; seen in faster-whisper issues and many downstream filters). Matched on text with
@@ -56,7 +63,7 @@ HALLUCINATION_MARKS = (
     "字幕由", "字幕提供", "提供字幕", "字幕志愿者", "中文字幕", "字幕组", "字幕制作", "字幕by", "amaraorg",
     "社群提供", "社区提供", "明镜与点点", "点点栏目", "明镜需要您的支持", "欢迎订阅明镜", "请不吝点赞",
     "点赞订阅", "订阅转发", "打赏支持", "优优独播剧场", "独播剧场", "yoyotelevision", "谢谢观看",
-    "感谢观看", "谢谢收看", "感谢收看", "谢谢大家观看", "下期再见", "下次再见", "我们下期", "李宗盛",
+    "感谢观看", "谢谢收看", "感谢收看", "谢谢大家观看", "下期再见", "我们下期", "李宗盛",
     "词曲", "作词", "作曲", "编曲", "以下是普通话的句子", "请订阅我的频道", "本视频由", "转载请注明",
     "thanksforwatching", "thankyouforwatching", "pleasesubscribe", "ご視聴",
 )  # fmt: skip
@@ -160,8 +167,12 @@ def _guard(seg, exclude: Sequence[Span], speech: Sequence[Span]) -> AsrSegment |
         for w in (seg.words or [])
     ]
     if words:
+        if sum(w.probability for w in words) / len(words) < MIN_MEAN_WORD_PROB:
+            return None
         kept = [w for w in words
-                if not _inside((w.start + w.end) / 2, exclude) and _near_speech(w.start, w.end, speech, SPEECH_TOLERANCE_S)]
+                if not _inside((w.start + w.end) / 2, exclude)
+                and _near_speech(w.start, w.end, speech, SPEECH_TOLERANCE_S)
+                and not (w.end - w.start < MIN_WORD_S and w.probability < MIN_WORD_PROB)]
         if not kept:
             return None
         text = "".join(w.text for w in kept) if len(kept) != len(words) else seg.text
@@ -199,20 +210,33 @@ def decode_options(settings: Settings, hotwords: str | None) -> dict:
 
 
 def transcribe(model, samples: np.ndarray, *, settings: Settings, exclude: Sequence[Span] = (),
-               hotwords: str | None = None) -> list[AsrSegment]:
-    """Transcribe one 16 kHz mono float32 channel; ``exclude`` spans are silenced first."""
+               hotwords: str | None = None, speech: Sequence[Span] | None = None) -> list[AsrSegment]:
+    """Transcribe one 16 kHz mono float32 channel; ``exclude`` spans are silenced first.
+
+    ``speech`` (optional) are known speech spans of this channel; by default the same Silero VAD
+    that faster-whisper runs inside finds them. Words far from any of them are dropped.
+    """
     audio = silence_spans(np.asarray(samples, dtype=np.float32).reshape(-1), exclude)
     if audio.size == 0 or not np.any(audio):
         return []
-    speech = speech_spans(audio, SAMPLE_RATE, ASR_VAD)
+    if speech is None:
+        speech = speech_spans(audio, SAMPLE_RATE, ASR_VAD)
+    speech = [s for s in speech if not any(x.start <= s.start and s.end <= x.end for x in exclude)]
     if not speech:
         return []  # never let Whisper see a channel without speech: that is where it invents text
     segments, _info = model.transcribe(audio, **decode_options(settings, hotwords))
+    speech_end = speech[-1].end
     out: list[AsrSegment] = []
-    for seg in segments:
+    for seg in segments:  # a generator: each window is decoded when it is asked for
         guarded = _guard(seg, exclude, speech)
         if guarded is not None:
             out.extend(s for s in _split_at_gaps(guarded) if _has_content(s.text))
+        # faster-whisper re-decodes whatever follows the last word. At the end of the stream
+        # that is a fraction of a second of VAD padding, where Whisper reads back the prompt
+        # or hotwords, or loops ("问问问…") through every fallback temperature: seconds of
+        # CPU for invented text. Stop once the speech is covered.
+        if seg.end >= speech_end - TAIL_S:
+            break
     return out
 
 
@@ -275,9 +299,18 @@ def rule_hotwords(rules_dir: Path) -> list[str]:
     return found
 
 
+def _ruleset_hotwords(rules_dir: Path) -> list[str]:
+    try:
+        from qa_engine.rules import load_ruleset
+
+        return list(load_ruleset(rules_dir).hotwords())
+    except Exception:  # noqa: BLE001 - rules are validated by their own loader; hotwords are a hint
+        return rule_hotwords(rules_dir)
+
+
 def domain_hotwords(settings: Settings, *, max_chars: int = MAX_HOTWORD_CHARS) -> str:
     """The brand name plus script phrases (from rules/ lists marked ``hotword: true``), kept short."""
-    phrases = [BRAND, *(rule_hotwords(settings.rules_dir) or DEFAULT_HOTWORDS)]
+    phrases = [BRAND, *(_ruleset_hotwords(settings.rules_dir) or DEFAULT_HOTWORDS)]
     chosen: list[str] = []
     used = 0
     for p in phrases:

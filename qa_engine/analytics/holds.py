@@ -1,0 +1,78 @@
+"""Holds (the agent away for a while mid-call) and dead air (nobody talking)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qa_engine.analytics.frames import Frames
+from qa_engine.analytics.params import AnalyticsParams
+from qa_engine.analytics.spans import gaps, intersect, merge, total
+from qa_engine.types import Hold, Span
+
+
+def find_holds(
+    agent: list[Span], customer: list[Span], music: list[Span], agent_frames: Frames, params: AnalyticsParams
+) -> list[Hold]:
+    """Gaps of at least ``hold_min_s`` between agent speech in which the customer mostly waits.
+
+    Only gaps after the agent's first and before the agent's last speech count. A music hold spans
+    the music heard in the gap (the agent's "请稍等" may be followed by a short pause before the
+    music starts); a silent or other hold spans the gap less the customer's replies at its edges
+    ("好的" after "请稍等"), i.e. the time during which nobody speaks.
+    """
+    agent, customer = merge(agent), merge(customer)
+    holds: list[Hold] = []
+    for prev, nxt in zip(agent, agent[1:]):
+        gap = Span(start=prev.end, end=nxt.start)
+        in_music = intersect([gap], music)
+        if gap.duration >= params.hold_min_s and total(in_music) >= params.hold_music_share * gap.duration:
+            holds.append(Hold(start=in_music[0].start, end=in_music[-1].end, kind="music"))
+            continue
+        span = _trim_replies(gap, customer)
+        if span.duration < params.hold_min_s:
+            continue
+        if total(intersect([span], customer)) > params.hold_max_customer_share * span.duration:
+            continue  # the agent is listening to a long customer turn
+        holds.append(Hold(start=span.start, end=span.end, kind=_quiet_kind(span, agent_frames, params)))
+    return holds
+
+
+def _trim_replies(gap: Span, customer: list[Span], edge_s: float = 1.0) -> Span:
+    """Move the gap's edges past customer speech that begins within ``edge_s`` of them."""
+    start, end = gap.start, gap.end
+    for c in customer:
+        if c.start <= start + edge_s and c.end > start:
+            start = min(max(start, c.end), end)
+    for c in reversed(customer):
+        if c.end >= end - edge_s and c.start < end:
+            end = max(min(end, c.start), start)
+    return Span(start=start, end=end)
+
+
+def _quiet_kind(gap: Span, frames: Frames, params: AnalyticsParams) -> str:
+    db = frames.db[frames.index(gap.start) : frames.index(gap.end)]
+    if db.size == 0:
+        return "silence"
+    quiet = np.mean(db <= frames.noise_floor_db() + params.silence_over_floor_db)
+    return "silence" if quiet >= params.hold_silence_share else "other"
+
+
+def find_dead_air(
+    speech: list[Span], music: list[Span], holds: list[Hold], start: float | None, end: float | None, params: AnalyticsParams
+) -> list[Span]:
+    """Spans of at least ``dead_air_min_s`` with no speech and no hold music on either side.
+
+    Counted only between the first and the last speech, so pre-answer ringing and the tail after
+    the hang-up are never dead air. A silence that is a hold is reported as that hold, not here.
+    """
+    if start is None or end is None:
+        return []
+    busy = merge(list(speech) + list(music))
+    out = []
+    for g in gaps(busy, start, end):
+        if g.duration < params.dead_air_min_s:
+            continue
+        if any(h.start - 0.3 <= g.start and g.end <= h.end + 0.3 for h in holds):
+            continue
+        out.append(g)
+    return out

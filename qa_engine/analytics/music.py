@@ -1,0 +1,42 @@
+"""Hold music: sustained, tonal, stationary sound that is neither speech nor a call-progress tone.
+
+Music keeps the same spectral peaks from one 20 ms frame to the next (notes last far longer than a
+frame), and its spectrum is peaky, not flat like noise. Speech changes its spectrum every few tens of
+milliseconds (frame-to-frame similarity ~0.65 on the Mandarin clips against 0.86-1.0 on the Asterisk
+hold-music tracks) and band noise is flat (spectral flatness ~0.5 against <0.1 for music).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.ndimage import median_filter
+
+from qa_engine.analytics.frames import Frames, close_gaps, mask_to_spans, spans_to_mask
+from qa_engine.analytics.params import AnalyticsParams
+from qa_engine.types import Span
+
+_LAG = 2  # compare frames 40 ms apart
+_MAX_FLATNESS = 0.2
+
+
+def music_spans(frames: Frames, params: AnalyticsParams, exclude: list[Span] = ()) -> list[Span]:
+    """Spans of at least ``music_min_s`` that sound like music (``exclude``: tone bursts)."""
+    n = len(frames)
+    if n <= _LAG:
+        return []
+    band = (frames.freqs >= 150) & (frames.freqs <= 3800)
+    p = frames.power[:, band] + 1e-12
+    mag = np.sqrt(p)
+    a, b = mag[_LAG:], mag[:-_LAG]
+    sim = np.zeros(n, dtype=np.float32)
+    sim[_LAG:] = (a * b).sum(axis=1) / np.sqrt((a * a).sum(axis=1) * (b * b).sum(axis=1))
+    flatness = np.exp(np.log(p).mean(axis=1)) / p.mean(axis=1)
+    loud = frames.db >= params.tone_min_dbfs
+    size = max(3, int(round(params.music_window_s / frames.hop_s)) | 1)
+    sim_w = median_filter(np.where(loud, sim, 0.0), size=size, mode="nearest")
+    flat_w = median_filter(np.where(loud, flatness, 1.0), size=size, mode="nearest")
+    mask = (sim_w >= params.music_similarity) & (flat_w <= _MAX_FLATNESS) & loud
+    if exclude:
+        mask &= ~spans_to_mask(list(exclude), n, frames.hop_s)
+    mask = close_gaps(mask, int(params.music_bridge_s / frames.hop_s))
+    return mask_to_spans(mask, frames.hop_s, params.music_min_s)

@@ -1,0 +1,85 @@
+"""Request dependencies: settings, database session, current user and role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel import Session
+
+from qa_engine.api.security import decode_token
+from qa_engine.api.services.calls import get_call
+from qa_engine.api.services.users import get_user
+from qa_engine.config import Settings
+from qa_engine.storage.app_models import User
+from qa_engine.storage.db import get_engine
+from qa_engine.storage.models import Call
+
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token")
+
+
+def get_app_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+
+
+def get_db(settings: SettingsDep) -> Iterator[Session]:
+    # Routes that write commit themselves, so the commit happens before the response is sent.
+    with Session(get_engine(settings), expire_on_commit=False) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_db)]
+TokenDep = Annotated[str, Depends(oauth2_scheme)]
+
+
+def get_current_user(session: SessionDep, settings: SettingsDep, token: TokenDep) -> User:
+    username = decode_token(settings, token)
+    user = get_user(session, username=username) if username else None
+    if user is None or not user.active:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or expired token",
+                            headers={"WWW-Authenticate": "Bearer"})
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+STAFF = ("admin", "supervisor", "inspector", "trainer")
+REVIEWERS = ("admin", "supervisor", "inspector")
+COACHES = ("admin", "supervisor", "trainer")
+EVERYONE = STAFF + ("agent",)
+
+
+def require(*roles: str) -> Callable[[User], User]:
+    """A dependency that lets only users with one of ``roles`` through (403 otherwise)."""
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"role '{user.role}' may not do this")
+        return user
+
+    return check
+
+
+Staff = Annotated[User, Depends(require(*STAFF))]
+Reviewer = Annotated[User, Depends(require(*REVIEWERS))]
+Coach = Annotated[User, Depends(require(*COACHES))]
+Admin = Annotated[User, Depends(require("admin"))]
+AnyUser = Annotated[User, Depends(require(*EVERYONE))]
+
+
+def visible_call(session: Session, user: User, call_id: str) -> Call:
+    """The call, or 404 when it does not exist or (for an agent) is not the agent's own."""
+    call = get_call(session, call_id=call_id)
+    if call is None or (user.role == "agent" and call.agent_id != user.agent_id):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no call {call_id}")
+    return call
+
+
+def own_agent_filter(user: User, agent_id: str | None) -> str | None:
+    """Agents only ever see their own work number, whatever they ask for."""
+    return user.agent_id if user.role == "agent" else agent_id

@@ -1,0 +1,1 @@
+"""API routers, one per area; mounted under ``/api`` by :func:`qa_engine.api.main.create_app`."""

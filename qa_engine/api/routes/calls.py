@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, BackgroundTasks, File, Form, HTTPException, Query, Request, UploadFile, status
+from fastapi.responses import FileResponse
+
+from qa_engine.api.deps import AnyUser, Reviewer, SessionDep, SettingsDep, own_agent_filter, visible_call
+from qa_engine.api.schemas import CallPage, JobPublic
+from qa_engine.api.services import uploads
+from qa_engine.api.services.calls import CallFilters, call_detail, list_calls
+from qa_engine.api.services.review import audit
+from qa_engine.callrecord import parse_call_record
+from qa_engine.errors import CallRecordError
+from qa_engine.storage.app_models import UploadJob
+
+router = APIRouter(tags=["calls"])
+
+AUDIO_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".aac": "audio/aac",
+               ".flac": "audio/flac", ".ogg": "audio/ogg", ".opus": "audio/ogg"}
+
+
+@router.get("/calls", response_model=CallPage)
+def calls(session: SessionDep, user: AnyUser,
+          date_from: date | None = None, date_to: date | None = None, agent_id: str | None = None,
+          direction: str | None = None, score_min: float | None = None, score_max: float | None = None,
+          rule_id: str | None = None, outcome: str | None = None, review_status: str | None = None,
+          status_: Annotated[str | None, Query(alias="status")] = None, customer_number: str | None = None,
+          order: Annotated[Literal["queue", "-started_at", "started_at", "score", "-score"], Query()] = "-started_at",
+          page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=500)] = 50):
+    """Calls matching the filters, one page at a time. ``order=queue`` puts the worst calls first."""
+    filters = CallFilters(date_from=date_from, date_to=date_to, agent_id=own_agent_filter(user, agent_id),
+                          direction=direction, score_min=score_min, score_max=score_max, rule_id=rule_id,
+                          outcome=outcome, review_status=review_status, status=status_, customer_number=customer_number)
+    items, total = list_calls(session, filters=filters, page=page, page_size=page_size, order=order)
+    return CallPage(items=items, total=total, page=page, page_size=page_size)
+
+
+@router.get("/calls/{call_id}")
+def call(session: SessionDep, user: AnyUser, call_id: str, ruleset_version: str | None = None) -> dict:
+    """Call record, transcript, metrics, findings with evidence and verdicts, scores, CRM panel link."""
+    detail = call_detail(session, call=visible_call(session, user, call_id), ruleset_version=ruleset_version)
+    if ruleset_version is not None and detail["analysis"] is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no analysis with ruleset {ruleset_version}")
+    return detail
+
+
+@router.get("/calls/{call_id}/audio", response_class=FileResponse,
+            responses={206: {"description": "the requested byte range"}})
+def audio(session: SessionDep, user: AnyUser, call_id: str):
+    """The recording; honours HTTP ``Range`` requests (206 Partial Content) so players can seek."""
+    path = Path(visible_call(session, user, call_id).source_path)
+    if not path.is_file():
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "the recording is no longer on disk")
+    return FileResponse(path, media_type=AUDIO_TYPES.get(path.suffix.lower(), "application/octet-stream"))
+
+
+@router.post("/calls/upload", response_model=JobPublic, status_code=202)
+def upload(request: Request, session: SessionDep, settings: SettingsDep, user: Reviewer, background: BackgroundTasks,
+           file: Annotated[UploadFile, File(description="the recording")],
+           record: Annotated[str | None, Form(description="the call record (CDR) as JSON")] = None):
+    """Store the recording and its call record; it is analysed in the background (poll the job)."""
+    data = None
+    if record:
+        try:
+            data = json.loads(record)
+            parse_call_record(data, "record")
+        except (json.JSONDecodeError, CallRecordError) as exc:
+            raise HTTPException(422, f"call record: {exc}") from exc
+    job_id = uploads.new_job_id()
+    path = uploads.save_upload(settings, job_id=job_id, filename=file.filename or "", data=file.file.read(), record=data)
+    job = uploads.create_job(session, job_id=job_id, path=path, username=user.username,
+                             call_id=data.get("call_id") if data else None)
+    audit(session, username=user.username, action="call.upload", entity="job", entity_id=job_id,
+          detail={"filename": file.filename})
+    session.commit()
+    background.add_task(uploads.run_job, settings, job_id, request.app.state.analyzer, request.app.state.saver)
+    return job
+
+
+@router.post("/calls/{call_id}/reanalyse", response_model=JobPublic, status_code=202)
+def reanalyse(request: Request, session: SessionDep, settings: SettingsDep, user: Reviewer, call_id: str,
+              background: BackgroundTasks):
+    """Analyse the recording again with the current ruleset; results of older rulesets are kept."""
+    call = visible_call(session, user, call_id)
+    if not Path(call.source_path).is_file():
+        raise HTTPException(status.HTTP_409_CONFLICT, "the recording is no longer on disk")
+    job = uploads.create_job(session, job_id=uploads.new_job_id(), path=Path(call.source_path),
+                             username=user.username, kind="reanalyse", call_id=call.call_id)
+    audit(session, username=user.username, action="call.reanalyse", entity="call", entity_id=call.call_id,
+          call_pk=call.id, detail={"job": job.id})
+    session.commit()
+    background.add_task(uploads.run_job, settings, job.id, request.app.state.analyzer, request.app.state.saver)
+    return job
+
+
+@router.get("/jobs/{job_id}", response_model=JobPublic)
+def job(session: SessionDep, _user: Reviewer, job_id: str):
+    row = session.get(UploadJob, job_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id}")
+    return row

@@ -1,0 +1,156 @@
+"""Response and request models of the API that are not tables (the XPublic side of services)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    role: str
+    username: str
+
+
+class CallListItem(BaseModel):
+    call_id: str
+    started_at: datetime | None
+    local_date: date | None
+    agent_id: str | None
+    direction: str | None
+    customer_number: str | None
+    duration_s: float | None
+    status: str
+    score: float | None = Field(description="automatic score of the current analysis")
+    final_score: float | None = Field(description="the inspector's score once the review is final")
+    critical_failed: bool
+    review_status: str
+
+
+class CallPage(BaseModel):
+    items: list[CallListItem]
+    total: int
+    page: int
+    page_size: int
+
+
+class JobPublic(BaseModel):
+    id: str
+    kind: str
+    status: Literal["queued", "running", "done", "failed"]
+    call_id: str | None
+    error: str | None
+    created_by: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class VerdictIn(BaseModel):
+    verdict: Literal["confirmed", "overturned"]
+    comment: str = ""
+    human_outcome: Literal["pass", "fail", "n/a"] | None = Field(
+        default=None, description="default: the automatic outcome when confirmed, its opposite when overturned")
+
+
+class VerdictPublic(BaseModel):
+    id: int
+    finding_id: int
+    rule_id: str
+    auto_outcome: str
+    human_outcome: str
+    verdict: str
+    comment: str
+    reviewer: str
+    updated_at: datetime
+
+
+class FinaliseIn(BaseModel):
+    final_score: float | None = Field(default=None, ge=0, le=100, description="default: the suggested score")
+    comment: str = ""
+
+
+class ReviewPublic(BaseModel):
+    call_id: str
+    status: str
+    auto_score: float | None
+    final_score: float | None
+    reviewer: str | None
+    finalised_at: datetime | None
+    comment: str
+
+
+class AuditPublic(BaseModel):
+    id: int
+    at: datetime
+    username: str
+    action: str
+    entity: str
+    entity_id: str
+    call_pk: int | None
+    detail: dict
+
+
+class AgreementRow(BaseModel):
+    rule_id: str
+    reviewed: int
+    confirmed: int
+    overturned: int
+    false_fail: int = Field(description="automatic fail overturned to pass")
+    missed_fail: int = Field(description="automatic pass or n/a overturned")
+    agreement: float | None
+    trusted: bool
+
+
+class ScorecardRow(BaseModel):
+    agent_id: str
+    calls: int
+    avg_score: float | None
+    min_score: float | None
+    critical_failed: int
+    fails: dict[str, int]
+    hold_total_s: float | None
+    dead_air_total_s: float | None
+    avg_handle_s: float | None
+    rank: int | None = None
+
+
+class TeamTotals(BaseModel):
+    agents: int
+    calls: int
+    avg_score: float | None
+    min_score: float | None
+    critical_failed: int
+    fails: dict[str, int]
+    hold_total_s: float | None
+    dead_air_total_s: float | None
+    avg_handle_s: float | None
+
+
+class Scorecard(BaseModel):
+    date_from: date
+    date_to: date
+    agents: list[ScorecardRow]
+    team: TeamTotals
+
+
+class TrendPoint(BaseModel):
+    week: date
+    agent_id: str = Field(description="'*' is the whole team")
+    calls: int
+    avg_score: float | None
+
+
+class RuleFails(BaseModel):
+    rule_id: str
+    fails: int
+
+
+class AssignIn(BaseModel):
+    agent_ids: list[str]
+
+
+class CompleteIn(BaseModel):
+    agent_id: str | None = Field(default=None, description="agents complete their own; staff name the agent")

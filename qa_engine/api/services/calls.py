@@ -1,0 +1,156 @@
+"""Listing, filtering and reading calls."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, Field
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from qa_engine.storage.app_models import Review
+from qa_engine.storage.models import Analysis, Call, FindingRow, MetricsRow, UtteranceRow
+
+ORDERS = ("queue", "-started_at", "started_at", "score", "-score")
+
+
+class CallFilters(BaseModel):
+    """Filters of the call list; every field is optional."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    agent_id: str | None = None
+    direction: str | None = None
+    score_min: float | None = None
+    score_max: float | None = None
+    rule_id: str | None = None
+    outcome: str | None = Field(default=None, description="with rule_id: pass | fail | n/a")
+    review_status: str | None = Field(default=None, description="pending | in_review | final | open (= not final)")
+    status: str | None = Field(default=None, description="analysed | failed")
+    customer_number: str | None = None
+
+
+def get_call(session: Session, *, call_id: str) -> Call | None:
+    return session.exec(select(Call).where(Call.call_id == call_id)).first()
+
+
+def _conditions(f: CallFilters) -> list:
+    conds = []
+    if f.date_from:
+        conds.append(Call.local_date >= f.date_from)
+    if f.date_to:
+        conds.append(Call.local_date <= f.date_to)
+    for column, value in ((Call.agent_id, f.agent_id), (Call.direction, f.direction), (Call.status, f.status),
+                          (Call.customer_number, f.customer_number)):
+        if value:
+            conds.append(column == value)
+    if f.score_min is not None:
+        conds.append(Call.score >= f.score_min)
+    if f.score_max is not None:
+        conds.append(Call.score <= f.score_max)
+    if f.review_status == "open":
+        conds.append(Call.review_status != "final")
+    elif f.review_status:
+        conds.append(Call.review_status == f.review_status)
+    if f.rule_id:
+        # Only the current analysis counts; older rulesets' findings stay stored beside it.
+        hit = select(FindingRow.analysis_id).where(FindingRow.rule_id == f.rule_id)
+        if f.outcome:
+            hit = hit.where(FindingRow.outcome == f.outcome)
+        conds.append(Call.current_analysis_id.in_(hit))
+    return conds
+
+
+def _order(order: str) -> list:
+    if order == "queue":
+        # Worst first: critical failures, then the lowest scores; unscored calls last.
+        return [Call.critical_failed.desc(), Call.score.is_(None), Call.score.asc(), Call.id]
+    column = {"started_at": Call.started_at, "score": Call.score}[order.lstrip("-")]
+    return [column.desc() if order.startswith("-") else column.asc(), Call.id.desc()]
+
+
+def list_calls(session: Session, *, filters: CallFilters, page: int = 1, page_size: int = 50,
+               order: str = "-started_at") -> tuple[list[dict], int]:
+    """One page of calls matching ``filters`` and the total number that match."""
+    conds = _conditions(filters)
+    total = session.exec(select(func.count()).select_from(Call).where(*conds)).one()
+    stmt = (select(Call, Review.final_score, Review.status).outerjoin(Review, Review.call_pk == Call.id)
+            .where(*conds).order_by(*_order(order)).offset((page - 1) * page_size).limit(page_size))
+    items = [_list_item(call, final_score) for call, final_score, _status in session.exec(stmt)]
+    return items, total
+
+
+def _list_item(call: Call, final_score: float | None) -> dict:
+    return {
+        "call_id": call.call_id, "started_at": call.started_at, "local_date": call.local_date,
+        "agent_id": call.agent_id, "direction": call.direction, "customer_number": call.customer_number,
+        "duration_s": call.duration_s, "status": call.status, "score": call.score, "final_score": final_score,
+        "critical_failed": call.critical_failed, "review_status": call.review_status,
+    }
+
+
+def list_analyses(session: Session, *, call: Call) -> list[Analysis]:
+    return list(session.exec(select(Analysis).where(Analysis.call_pk == call.id).order_by(Analysis.created_at)))
+
+
+def call_detail(session: Session, *, call: Call, ruleset_version: str | None = None) -> dict:
+    """Everything the review page needs: record, transcript, metrics, findings (with verdicts), scores."""
+    from qa_engine.api.services.review import review_state
+
+    analysis = _pick_analysis(session, call, ruleset_version)
+    findings = _findings(session, analysis.id) if analysis else []
+    metrics = session.get(MetricsRow, call.id)
+    transcript = session.exec(select(UtteranceRow).where(UtteranceRow.call_pk == call.id).order_by(UtteranceRow.idx))
+    return {
+        "call": _list_item(call, None) | {"source_path": call.source_path, "record": call.record,
+                                          "error": call.error, "hangup_by": call.hangup_by},
+        "analysis": _analysis_dict(analysis),
+        "analyses": [_analysis_dict(a) for a in list_analyses(session, call=call)],
+        "transcript": [{"speaker": u.speaker, "start": u.start, "end": u.end, "text": u.text} for u in transcript],
+        "metrics": metrics.data if metrics else {},
+        "findings": findings,
+        "review": review_state(session, call=call, findings=findings),
+        "crm_panel": f"/api/crm/customers/by-phone/{call.customer_number}" if call.customer_number else None,
+    }
+
+
+def _pick_analysis(session: Session, call: Call, ruleset_version: str | None) -> Analysis | None:
+    if ruleset_version is not None:
+        return session.exec(select(Analysis).where(Analysis.call_pk == call.id,
+                                                   Analysis.ruleset_version == ruleset_version)).first()
+    return session.get(Analysis, call.current_analysis_id) if call.current_analysis_id else None
+
+
+def _analysis_dict(a: Analysis | None) -> dict | None:
+    if a is None:
+        return None
+    return {"id": a.id, "ruleset_version": a.ruleset_version, "score": a.score, "sections": a.sections,
+            "zeroed_by": a.zeroed_by, "created_at": a.created_at}
+
+
+def _findings(session: Session, analysis_id: int) -> list[dict]:
+    from qa_engine.storage.app_models import FindingVerdict
+
+    rows = session.exec(select(FindingRow, FindingVerdict).outerjoin(FindingVerdict, FindingVerdict.finding_id == FindingRow.id)
+                        .where(FindingRow.analysis_id == analysis_id).order_by(FindingRow.id))
+    return [_finding_dict(f, v) for f, v in rows]
+
+
+def _finding_dict(f: FindingRow, v) -> dict:
+    return {
+        "id": f.id, "rule_id": f.rule_id, "outcome": f.outcome, "message": f.message, "evidence": f.evidence,
+        "section": f.section, "weight": f.weight, "critical": f.critical, "rule_version": f.rule_version,
+        "rule_hash": f.rule_hash,
+        "verdict": None if v is None else {"verdict": v.verdict, "human_outcome": v.human_outcome,
+                                           "comment": v.comment, "reviewer": v.reviewer, "at": v.updated_at},
+    }
+
+
+def agent_ids(session: Session) -> list[str]:
+    """Agents that have calls, for filter pickers."""
+    rows = session.exec(select(Call.agent_id).where(Call.agent_id.is_not(None)).distinct().order_by(Call.agent_id))
+    return list(rows)
+
+
+def rule_ids(session: Session) -> list[str]:
+    return list(session.exec(select(FindingRow.rule_id).distinct().order_by(FindingRow.rule_id)))

@@ -1,0 +1,63 @@
+"""The CRM as the QA side sees it: thin wrappers over ``crm.services`` (its own package).
+
+A call links to a customer by phone number only. Everything returned is JSON-ready data.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from sqlmodel import Session
+
+
+class CrmUnavailable(RuntimeError):
+    """The crm package (or the function asked for) is not installed in this build."""
+
+
+def _crm() -> ModuleType:
+    try:
+        from crm import services
+    except ModuleNotFoundError as exc:
+        if exc.name in ("crm", "crm.services"):
+            raise CrmUnavailable("crm.services is not available") from exc
+        raise
+    return services
+
+
+def _errors():
+    from crm.errors import CrmError, NotFound
+
+    return CrmError, NotFound
+
+
+def _call(name: str, *args, **kwargs):
+    fn = getattr(_crm(), name, None)
+    if fn is None:
+        raise CrmUnavailable(f"crm.services.{name} is not available")
+    return fn(*args, **kwargs)
+
+
+def _json(value):
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_json(v) for v in value]
+    return value
+
+
+def customer_panel(session: Session, *, phone: str) -> dict | None:
+    """Customer, kind, VIP cards and sub-card balances, recent ledger, feedback and contacts; None if
+    no customer has this number (or the number is not a phone number)."""
+    _crm_error, not_found = _errors()
+    from crm.errors import InvalidPhone
+
+    try:
+        panel = _call("customer_panel", session, phone=phone)
+    except (not_found, InvalidPhone):
+        return None
+    return None if panel is None else _json(panel)
+
+
+def call_service(session: Session, name: str, **kwargs):
+    """Any other read-only CRM service by name (search, profile, reports), as JSON-ready data."""
+    return _json(_call(name, session, **kwargs))

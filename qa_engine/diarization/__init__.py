@@ -1,0 +1,68 @@
+"""Speaker diarization and role assignment for mono recordings.
+
+Typical use by the pipeline (``agent_channel == "mono"``)::
+
+    diar = diarize(mono16k, settings)                 # pyannote if configured, else embedded
+    roles = assign_roles(diar, segments, record)      # which label is the agent, confidence, reason
+    utterances = assign_speakers(segments, diar, roles)
+    speech = role_speech_spans(diar, roles)           # {"agent": [Span], "customer": [Span]}
+
+or all at once: ``diarize_call(mono16k, segments, record, settings) -> MonoResult``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from qa_engine.config import Settings
+from qa_engine.diarization import embedded, pyannote_backend
+from qa_engine.diarization.embedded import EmbeddedOptions, refine_with_segments
+from qa_engine.diarization.metrics import DerResult, diarization_error_rate
+from qa_engine.diarization.pyannote_backend import PyannoteUnavailable
+from qa_engine.diarization.roles import RoleOptions, assign_roles, assign_speakers, role_speech_spans
+from qa_engine.diarization.types import Diarization, MonoResult, RoleAssignment, SegmentLike, Turn
+
+__all__ = [
+    "DerResult", "Diarization", "EmbeddedOptions", "MonoResult", "PyannoteUnavailable", "RoleAssignment",
+    "RoleOptions", "Turn", "assign_roles", "assign_speakers", "diarization_error_rate", "diarize",
+    "diarize_call", "diarization_info", "refine_with_segments", "role_speech_spans",
+]
+
+
+def diarize(samples16k: np.ndarray, settings: Settings, *, pipeline: Any = None) -> Diarization:
+    """Two-speaker diarization of a 16 kHz mono signal.
+
+    pyannote when a pipeline is injected or ``settings.diarization_pipeline`` is set (errors are
+    raised, not hidden: a configured backend that cannot load is an operator error); otherwise the
+    embedded backend, which needs no extra weights.
+    """
+    if pipeline is not None or settings.diarization_pipeline is not None:
+        return pyannote_backend.diarize(samples16k, settings, pipeline=pipeline)
+    return embedded.diarize(samples16k, settings)
+
+
+def diarization_info(diarization: Diarization, roles: RoleAssignment, der: float | None = None) -> dict:
+    """The ``CallMetrics.diarization`` dict."""
+    return {
+        "backend": diarization.backend,
+        "speakers": diarization.speakers,
+        "turns": len(diarization.turns),
+        "agent_label": roles.agent_label,
+        "role_confidence": roles.confidence,
+        "role_reason": roles.reason,
+        "speech_s": {label: round(diarization.speech_s(label), 2) for label in diarization.speakers},
+        "der": der,
+    }
+
+
+def diarize_call(samples16k: np.ndarray, segments: Sequence[SegmentLike], record: object, settings: Settings,
+                 *, pipeline: Any = None) -> MonoResult:
+    """Diarize a mono call, snap turns to the transcript, decide roles, label the utterances."""
+    diar = diarize(samples16k, settings, pipeline=pipeline)
+    if diar.backend == embedded.BACKEND:
+        diar = refine_with_segments(diar, segments)
+    roles = assign_roles(diar, segments, record)
+    return MonoResult(utterances=assign_speakers(segments, diar, roles), speech=role_speech_spans(diar, roles),
+                      info=diarization_info(diar, roles), diarization=diar, roles=roles)

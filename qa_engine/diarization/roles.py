@@ -1,0 +1,243 @@
+"""Which anonymous speaker is the agent, and turning ASR segments into agent/customer utterances.
+
+Evidence, strongest first: the hotel greeting with the brand name (夜郎印象; tolerant of ASR
+homophones through pinyin) and a stated work number (我是108号, 工号108) in a speaker's first
+utterances; then who speaks first (inbound: usually the agent, although the customer may say 喂
+before the greeting; outbound: usually the customer answering 喂/你好); then service phrases.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from pypinyin import lazy_pinyin
+
+from qa_engine.diarization.types import Diarization, RoleAssignment, SegmentLike, Turn, WordLike
+from qa_engine.types import Span, Speaker, Utterance, Word
+
+_NUM = "0-9零〇一二两三四五六七八九十百幺"
+WORK_NUMBER = re.compile(rf"(我是|我的工号是?|工号是?|工号为)\s*[{_NUM}]{{1,6}}\s*号?|我是\s*[{_NUM}]{{1,6}}\s*号")
+ANSWER_ONLY = re.compile(r"^[\s，,。.！!？?、]*(喂|歪|位|哎|诶|你好|您好|哪位|嗯)([\s，,。.！!？?、]*(喂|你好|您好|哪位|请问哪位|是|嗯))*[\s，,。.！!？?、]*$")
+
+
+@dataclass(frozen=True)
+class RoleOptions:
+    """Configuration of the role decision (brand spellings, phrases, how much of the call to read)."""
+
+    brand_pinyin: tuple[tuple[str, ...], ...] = (("ye", "lang"),)
+    brand_text: tuple[str, ...] = ("夜郎印象", "夜郎", "yelang", "ye lang")
+    service_phrases: tuple[str, ...] = ("有什么可以帮您", "有什么可以帮你", "很高兴为您服务", "为您服务", "酒店", "感谢您的来电",
+                                        "请问是", "先生", "女士")
+    first_utterances: int = 3  # per speaker
+    opening_window_s: float = 60.0
+    weights: dict[str, float] = field(default_factory=lambda: {"brand": 3.0, "work_number": 2.0, "service": 0.75,
+                                                                "first_inbound": 1.0, "first_outbound": 1.0,
+                                                                "answer_only": 1.0})
+
+
+DEFAULT_ROLE_OPTIONS = RoleOptions()
+
+
+def has_brand(text: str, options: RoleOptions = DEFAULT_ROLE_OPTIONS) -> bool:
+    """True when ``text`` names the hotel, also as a homophone (夜狼, 叶郎…) or in pinyin."""
+    lowered = text.lower()
+    if any(b in lowered for b in options.brand_text):
+        return True
+    syllables = [s for s in lazy_pinyin(text) if s.strip()]
+    for pattern in options.brand_pinyin:
+        n = len(pattern)
+        if any(tuple(syllables[i : i + n]) == pattern for i in range(len(syllables) - n + 1)):
+            return True
+    return False
+
+
+def has_work_number(text: str) -> bool:
+    return bool(WORK_NUMBER.search(text.replace(" ", "")))
+
+
+# --- mapping segments to labels -----------------------------------------------------------------------
+
+def _overlaps(turns: Sequence[Turn], start: float, end: float) -> dict[str, float]:
+    share: dict[str, float] = {}
+    for t in turns:
+        ov = min(t.end, end) - max(t.start, start)
+        if ov > 0:
+            share[t.speaker] = share.get(t.speaker, 0.0) + ov
+    return share
+
+
+def _label_at(turns: Sequence[Turn], start: float, end: float) -> str | None:
+    share = _overlaps(turns, start, end)
+    if share:
+        return max(share, key=share.get)
+    if not turns:
+        return None
+    mid = (start + end) / 2
+    return min(turns, key=lambda t: min(abs(t.start - mid), abs(t.end - mid))).speaker
+
+
+def _labelled_segments(diarization: Diarization, segments: Sequence[SegmentLike]) -> list[tuple[str, SegmentLike]]:
+    out = []
+    for seg in sorted(segments, key=lambda s: s.start):
+        label = _label_at(diarization.turns, seg.start, seg.end)
+        if label is not None and seg.text.strip():
+            out.append((label, seg))
+    return out
+
+
+# --- role decision ----------------------------------------------------------------------------------------
+
+def assign_roles(diarization: Diarization, segments: Sequence[SegmentLike], record: object | None = None,
+                 *, direction: str | None = None, options: RoleOptions = DEFAULT_ROLE_OPTIONS) -> RoleAssignment:
+    """Decide which label is the agent. ``record`` is a CallRecord (its ``direction`` is used);
+    ``direction`` overrides it. Returns the role of every label, a confidence 0–1 and the reason."""
+    direction = direction or getattr(record, "direction", None) or "inbound"
+    labels = diarization.speakers
+    if not labels:
+        return RoleAssignment(roles={}, agent_label=None, confidence=0.0, reason="no speech")
+    if len(labels) == 1:
+        return RoleAssignment(roles={labels[0]: "agent"}, agent_label=labels[0], confidence=0.3,
+                              reason="only one speaker found; assumed to be the agent")
+    w = options.weights
+    scores = {label: 0.0 for label in labels}
+    notes: dict[str, list[str]] = {label: [] for label in labels}
+    opening = [(lab, s) for lab, s in _labelled_segments(diarization, segments) if s.start <= options.opening_window_s]
+    seen: dict[str, int] = {}
+    for label, seg in opening:
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > options.first_utterances:
+            continue
+        text = seg.text
+        if has_brand(text, options) and "brand" not in notes[label]:
+            scores[label] += w["brand"]
+            notes[label].append("brand")
+        if has_work_number(text) and "work_number" not in notes[label]:
+            scores[label] += w["work_number"]
+            notes[label].append("work_number")
+        if any(p in text for p in options.service_phrases) and "service" not in notes[label]:
+            scores[label] += w["service"]
+            notes[label].append("service")
+
+    first = opening[0][0] if opening else _first_speaker(diarization)
+    first_answer_only = bool(opening) and bool(ANSWER_ONLY.match(opening[0][1].text))
+    if direction == "outbound":
+        # The called customer picks up and says 喂/你好 first.
+        others = [lab for lab in labels if lab != first]
+        for lab in others:
+            scores[lab] += w["first_outbound"]
+            notes[lab].append("second_speaker_outbound")
+    elif first_answer_only:
+        # Inbound, but the first words are a bare 喂/你好: often the customer talking into the line
+        # before the agent's greeting. Weak evidence; the greeting content decides.
+        for lab in labels:
+            if lab != first:
+                scores[lab] += w["answer_only"] * 0.5
+                notes[lab].append("spoke_after_bare_hello")
+    else:
+        scores[first] += w["first_inbound"]
+        notes[first].append("first_speaker_inbound")
+
+    ranked = sorted(labels, key=lambda lab: scores[lab], reverse=True)
+    agent = ranked[0]
+    margin = scores[ranked[0]] - scores[ranked[1]]
+    if margin <= 0:
+        # No evidence either way: inbound → the first speaker, outbound → the second.
+        agent = first if direction != "outbound" else next(lab for lab in labels if lab != first)
+        confidence, why = 0.5, "no distinguishing evidence; fell back to speaking order"
+    else:
+        strong = {"brand", "work_number"} & set(notes[agent])
+        rival_strong = {"brand", "work_number"} & set(notes[ranked[1]])
+        confidence = min(0.99, 0.5 + 0.1 * margin + (0.25 if strong and not rival_strong else 0.0))
+        why = ", ".join(notes[agent])
+    roles: dict[str, Speaker] = {lab: ("agent" if lab == agent else "customer") for lab in labels}
+    return RoleAssignment(roles=roles, agent_label=agent, confidence=round(confidence, 2),
+                          reason=f"{direction}: {why}")
+
+
+def _first_speaker(diarization: Diarization) -> str:
+    return min(diarization.turns, key=lambda t: t.start).speaker
+
+
+# --- utterances and speech per role ----------------------------------------------------------------------
+
+def _role(roles: RoleAssignment, label: str | None) -> Speaker:
+    if label is None:
+        return "customer"
+    return roles.roles.get(label, "customer")
+
+
+def _join(words: Sequence[WordLike]) -> str:
+    text = "".join(w.text for w in words)
+    # Whisper puts a space before Latin words; keep those, drop spaces between Chinese tokens.
+    return re.sub(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])", "", text).strip()
+
+
+def assign_speakers(segments: Sequence[SegmentLike], diarization: Diarization, roles: RoleAssignment,
+                    *, min_run_s: float = 0.3) -> list[Utterance]:
+    """Agent/customer utterances from ASR segments, split at word times where the speaker changes.
+
+    A run of words shorter than ``min_run_s`` that would form its own utterance is kept with its
+    neighbour: single-word flips at a turn edge are boundary jitter, not a new turn.
+    """
+    out: list[Utterance] = []
+    for seg in sorted(segments, key=lambda s: s.start):
+        if not seg.text.strip():
+            continue
+        if not seg.words:
+            speaker = _role(roles, _label_at(diarization.turns, seg.start, seg.end))
+            out.append(Utterance(speaker=speaker, start=seg.start, end=seg.end, text=seg.text.strip()))
+            continue
+        runs: list[tuple[Speaker, list[WordLike]]] = []
+        for word in seg.words:
+            speaker = _role(roles, _label_at(diarization.turns, word.start, word.end))
+            if runs and runs[-1][0] == speaker:
+                runs[-1][1].append(word)
+            else:
+                runs.append((speaker, [word]))
+        runs = _absorb_short_runs(runs, min_run_s)
+        for speaker, words in runs:
+            out.append(Utterance(speaker=speaker, start=words[0].start, end=words[-1].end, text=_join(words),
+                                 words=[Word(start=w.start, end=w.end, text=w.text,
+                                             probability=getattr(w, "probability", 1.0)) for w in words]))
+    return out
+
+
+def _absorb_short_runs(runs: list, min_run_s: float) -> list:
+    changed = True
+    while changed and len(runs) > 1:
+        changed = False
+        for i, (speaker, words) in enumerate(runs):
+            if words[-1].end - words[0].start < min_run_s:
+                j = i - 1 if i > 0 else i + 1
+                if i > 0:
+                    runs[j][1].extend(words)
+                else:
+                    runs[j][1][:0] = words
+                runs.pop(i)
+                merged: list = []
+                for sp, ws in runs:
+                    if merged and merged[-1][0] == sp:
+                        merged[-1][1].extend(ws)
+                    else:
+                        merged.append((sp, ws))
+                runs = merged
+                changed = True
+                break
+    return runs
+
+
+def role_speech_spans(diarization: Diarization, roles: RoleAssignment) -> dict[str, list[Span]]:
+    """Speech spans per role, merged and sorted (for holds, dead air and talk time on mono calls).
+
+    Overlapping speech is mostly invisible on a mono mix: each moment belongs to one speaker here.
+    """
+    speech: dict[str, list[Span]] = {"agent": [], "customer": []}
+    for t in sorted(diarization.turns, key=lambda t: t.start):
+        spans = speech[_role(roles, t.speaker)]
+        if spans and t.start <= spans[-1].end + 1e-6:
+            spans[-1] = Span(start=spans[-1].start, end=max(spans[-1].end, t.end))
+        else:
+            spans.append(Span(start=t.start, end=t.end))
+    return speech

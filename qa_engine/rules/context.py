@@ -1,0 +1,179 @@
+"""The inputs of rule evaluation and the per-call view that caches normalised text and matches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from qa_engine.callrecord import CallRecord
+from qa_engine.rules import text as T
+from qa_engine.types import CallMetrics, Evidence, Hold, Utterance
+
+if TYPE_CHECKING:
+    from qa_engine.rules.phrases import Match, PhraseIndex
+
+
+@dataclass
+class CallContext:
+    """Everything the rules look at for one call.
+
+    ``local_start`` is the start in the call center's local time (``callrecord.local_start``); when
+    it is None the record's own ``started_at`` (with its UTC offset) is used.
+    """
+
+    transcript: list[Utterance]
+    metrics: CallMetrics
+    record: CallRecord
+    local_start: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A hold (from the metrics) or a transfer (derived from the agent's words)."""
+
+    kind: str
+    ordinal: int
+    start: float
+    end: float
+    first_utt: int | None = None  # transfers: the agent utterances that announce it
+    last_utt: int | None = None
+    hold: Hold | None = None
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    def evidence(self) -> Evidence:
+        label = {"hold": "保持", "transfer": "转接"}.get(self.kind, self.kind)
+        kind = f"（{self.hold.kind}）" if self.hold else ""
+        return Evidence(start=self.start, end=self.end, text=f"{label}{kind} {self.start:.1f}–{self.end:.1f}s")
+
+
+class Scope(BaseModel):
+    """Which utterances an operator looks at. Filters apply in the order of the fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    speaker: Literal["agent", "customer", "any"] = "agent"
+    question: bool = Field(False, description="only utterances that ask a question")
+    before_event: int | None = Field(None, ge=1, description="last N utterances starting before the current event")
+    after_event: int | None = Field(None, ge=1, description="first N utterances starting after the current event ends")
+    in_event: bool = Field(False, description="the utterances that announce the current event (transfers)")
+    first_turn: bool = Field(False, description="the speaker's first turn: utterances until the other party speaks")
+    first: int | None = Field(None, ge=1)
+    last: int | None = Field(None, ge=1)
+    first_s: float | None = Field(None, gt=0, description="utterances starting within the first N seconds")
+    last_s: float | None = Field(None, gt=0, description="utterances ending within the last N seconds")
+
+    def key(self) -> tuple:
+        return tuple(self.model_dump().values())
+
+
+QUESTION_MARKS = ("?", "？", "吗", "请问", "什么", "怎么", "哪", "多少", "贵姓", "呢")
+EVENT_TOLERANCE_S = 1.0
+
+
+class CallView:
+    """One call prepared for evaluation; caches views, matches, scopes and events."""
+
+    def __init__(self, ctx: CallContext, index: PhraseIndex, transfer_cfg: dict | None = None):
+        self.ctx = ctx
+        self.index = index
+        self.utts = sorted(ctx.transcript, key=lambda u: u.start)
+        self._views: dict[int, tuple[str, str, str]] = {}
+        self._matches: dict[int, dict[str, list[Match]]] = {}
+        self._events: dict[str, list[Event]] = {}
+        self._transfer_cfg = transfer_cfg or {}
+        self.by_speaker = {"agent": [], "customer": [], "any": list(range(len(self.utts)))}
+        for i, u in enumerate(self.utts):
+            self.by_speaker[u.speaker].append(i)
+
+    # --- text -------------------------------------------------------------------------------
+    def views(self, i: int) -> tuple[str, str, str]:
+        v = self._views.get(i)
+        if v is None:
+            v = self._views[i] = T.views(self.utts[i].text)
+        return v
+
+    def matches(self, i: int) -> dict[str, list[Match]]:
+        m = self._matches.get(i)
+        if m is None:
+            m = self._matches[i] = self.index.match_views(self.views(i))
+        return m
+
+    def evidence(self, i: int) -> Evidence:
+        u = self.utts[i]
+        return Evidence(speaker=u.speaker, start=u.start, end=u.end, text=u.text)
+
+    @property
+    def local_start(self) -> datetime | None:
+        return self.ctx.local_start or self.ctx.record.started_at
+
+    # --- events -----------------------------------------------------------------------------
+    def events(self, kind: str) -> list[Event]:
+        ev = self._events.get(kind)
+        if ev is None:
+            ev = self._events[kind] = self._holds() if kind == "hold" else self._transfers()
+        return ev
+
+    def _holds(self) -> list[Event]:
+        holds = sorted(self.ctx.metrics.holds, key=lambda h: h.start)
+        return [Event("hold", n, h.start, h.end, hold=h) for n, h in enumerate(holds)]
+
+    def _transfers(self) -> list[Event]:
+        list_id = self._transfer_cfg.get("list", "transfer_cue")
+        gap = int(self._transfer_cfg.get("merge_within_utterances", 3))
+        cues = [i for i in self.by_speaker["agent"] if list_id in self.matches(i)]
+        groups: list[list[int]] = []
+        for i in cues:
+            if groups and i - groups[-1][-1] <= gap:
+                groups[-1].append(i)
+            else:
+                groups.append([i])
+        return [
+            Event("transfer", n, self.utts[g[0]].start, self.utts[g[-1]].end, first_utt=g[0], last_utt=g[-1])
+            for n, g in enumerate(groups)
+        ]
+
+    # --- scopes -----------------------------------------------------------------------------
+    def scope(self, s: Scope, event: Event | None) -> list[int]:
+        idx = self.by_speaker[s.speaker]
+        if s.question:
+            idx = [i for i in idx if any(q in self.utts[i].text for q in QUESTION_MARKS)]
+        if event is not None:
+            idx = self._event_scope(idx, s, event)
+        if s.first_turn and idx:
+            other = [j for j in range(idx[0] + 1, len(self.utts)) if self.utts[j].speaker != self.utts[idx[0]].speaker]
+            stop = other[0] if other else len(self.utts)
+            idx = [i for i in idx if i < stop]
+        if s.first is not None:
+            idx = idx[: s.first]
+        if s.last is not None:
+            idx = idx[-s.last:]
+        if s.first_s is not None:
+            t0 = self.utts[0].start if self.utts else 0.0
+            idx = [i for i in idx if self.utts[i].start < t0 + s.first_s]
+        if s.last_s is not None:
+            end = self.ctx.metrics.duration_s or (self.utts[-1].end if self.utts else 0.0)
+            idx = [i for i in idx if self.utts[i].end > end - s.last_s]
+        return idx
+
+    def _event_scope(self, idx: list[int], s: Scope, ev: Event) -> list[int]:
+        if s.in_event and ev.first_utt is not None:
+            return [i for i in idx if ev.first_utt <= i <= ev.last_utt]
+        if s.before_event is not None:
+            if ev.first_utt is not None:  # transfers: up to and including the first announcement
+                before = [i for i in idx if i <= ev.first_utt]
+            else:
+                before = [i for i in idx if self.utts[i].start < ev.start]
+            return before[-s.before_event:]
+        if s.after_event is not None:
+            if ev.first_utt is not None:
+                after = [i for i in idx if i > ev.first_utt]
+            else:
+                after = [i for i in idx if self.utts[i].start >= ev.end - EVENT_TOLERANCE_S]
+            return after[: s.after_event]
+        return idx

@@ -1,0 +1,92 @@
+"""Evaluating a compiled rule set on one call, and the scorecard."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from qa_engine.rules.context import CallContext, CallView
+from qa_engine.rules.loader import CompiledRule, RuleSet
+from qa_engine.rules.operators import Env, Result
+from qa_engine.types import Evidence, Finding, Score
+
+log = logging.getLogger(__name__)
+
+
+class _Template(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _message(rule: CompiledRule, outcome: str, r: Result, lang: str) -> str:
+    messages = rule.messages.get(lang) or rule.messages["zh"]
+    template = {"pass": messages.pass_, "fail": messages.fail, "n/a": messages.na}[outcome]
+    values = _Template(rule.params)
+    values.update(r.facts or {})
+    values["detail"] = (r.en if lang == "en" else r.zh) or (r.zh or r.en)
+    values["title"] = rule.title_en if lang == "en" else rule.title_zh
+    try:
+        return template.format_map(values).strip()
+    except (ValueError, IndexError, AttributeError):
+        return values["detail"]
+
+
+def _finding(rule: CompiledRule, outcome: str, r: Result, lang: str, view: CallView) -> Finding:
+    evidence = list(r.evidence)
+    if outcome == "fail" and not evidence:
+        # every fail carries evidence: fall back to the whole call
+        end = view.ctx.metrics.duration_s or (view.utts[-1].end if view.utts else 0.0)
+        evidence = [Evidence(start=0.0, end=end, text=r.zh or rule.title_zh)]
+    return Finding(
+        rule_id=rule.id, outcome=outcome, message=_message(rule, outcome, r, lang), evidence=evidence,
+        rule_version=rule.version, rule_hash=rule.hash, section=rule.section, weight=rule.weight,
+        critical=rule.critical,
+    )
+
+
+def evaluate_rule(rule: CompiledRule, view: CallView, lang: str = "zh") -> Finding:
+    """One finding for one rule (a rule that raises yields n/a naming the error, never a crash)."""
+    env = Env(view)
+    try:
+        if rule.when is not None:
+            applies = rule.when(env)
+            if not applies.value:
+                return _finding(rule, "n/a", Result(None, [], applies.zh, applies.en, applies.facts), lang, view)
+        r = rule.check(env)
+    except Exception as exc:  # noqa: BLE001 - one broken rule must not lose the other findings
+        log.exception("rule %s failed", rule.id)
+        r = Result(None, [], f"规则执行出错：{exc!r}", f"rule error: {exc!r}")
+    outcome = "n/a" if r.value is None else ("pass" if r.value else "fail")
+    return _finding(rule, outcome, r, lang, view)
+
+
+def evaluate(ruleset: RuleSet, ctx: CallContext, *, lang: str = "zh", only: Iterable[str] | None = None) -> list[Finding]:
+    """Exactly one Finding per rule of the set (in scorecard order); ``lang`` 'zh' or 'en'."""
+    view = CallView(ctx, ruleset.index, ruleset.transfer)
+    wanted = set(only) if only is not None else None
+    return [evaluate_rule(rule, view, lang) for rule in ruleset.rules if wanted is None or rule.id in wanted]
+
+
+def score_call(ruleset: RuleSet, findings: list[Finding]) -> Score:
+    """Weighted 0–100 score per section and in total over the applicable rules (n/a left out of the
+    denominator). A failed critical rule zeroes the total. With no applicable rule the total is 100."""
+    earned: dict[str, float] = {}
+    possible: dict[str, float] = {}
+    zeroed = []
+    for f in findings:
+        rule = ruleset.by_id.get(f.rule_id)
+        weight = rule.weight if rule else f.weight
+        section = rule.section if rule else f.section
+        critical = rule.critical if rule else f.critical
+        if f.outcome == "n/a":
+            continue
+        possible[section] = possible.get(section, 0.0) + weight
+        earned[section] = earned.get(section, 0.0) + (weight if f.outcome == "pass" else 0.0)
+        if critical and f.outcome == "fail":
+            zeroed.append(f.rule_id)
+    sections = {s: round(100.0 * earned[s] / possible[s], 1) for s in ruleset.scorecard.sections if possible.get(s)}
+    total_possible = sum(possible.values())
+    total = round(100.0 * sum(earned.values()) / total_possible, 1) if total_possible else 100.0
+    if zeroed:
+        total = 0.0
+    return Score(total=total, sections=sections, zeroed_by=zeroed, ruleset_version=ruleset.version)

@@ -1,0 +1,849 @@
+"""The registered operators a rule's ``when``/``check`` tree is built from.
+
+An expression is a mapping with exactly one key, the operator name: ``{phrase: {list: brand}}``,
+``{all: [..]}``, ``{not: {..}}``. Each operator has a pydantic model for its arguments and a
+``build`` function that turns validated arguments into a closure ``Env -> Result``; the tree is
+compiled once per rule set and nothing is ever ``eval``-ed.
+
+Results use three-valued logic: True (pass), False (fail), None (n/a: does not apply or an input
+is missing). ``evidence`` always supports the value: for a phrase found, the utterances that
+contain it; for a phrase not found, the utterances searched; ``not`` keeps it, so a forbidden
+phrase that was found is its own evidence.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import time
+from difflib import get_close_matches
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from qa_engine.rules import text as T
+from qa_engine.rules.context import CallView, Event, Scope
+from qa_engine.rules.errors import CompileError
+from qa_engine.rules.phrases import PhraseList
+from qa_engine.types import Evidence
+
+
+@dataclass(slots=True)
+class Result:
+    value: bool | None
+    evidence: list[Evidence] = field(default_factory=list)
+    zh: str = ""
+    en: str = ""
+    facts: dict | None = None
+
+
+@dataclass(slots=True)
+class Env:
+    view: CallView
+    event: Event | None = None
+
+
+Evaluator = Callable[[Env], Result]
+
+
+@dataclass(frozen=True)
+class Operator:
+    name: str
+    args: type[BaseModel] | None
+    build: Callable[..., Evaluator]
+    doc: str
+
+
+OPERATORS: dict[str, Operator] = {}
+
+
+def operator(name: str, args: type[BaseModel] | None = None):
+    """Register ``build(args, compiler, loc) -> Evaluator`` under ``name``."""
+
+    def register(build):
+        OPERATORS[name] = Operator(name, args, build, (build.__doc__ or "").strip())
+        return build
+
+    return register
+
+
+class Args(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------------------------
+# Compiler
+# --------------------------------------------------------------------------------------------
+class Compiler:
+    """Compiles expression trees of one rule (params already substituted)."""
+
+    def __init__(self, lists: dict[str, PhraseList], macros: dict[str, dict], rule_id: str, params: dict):
+        self.lists = lists
+        self.macros = macros
+        self.rule_id = rule_id
+        self.params = params
+        self._anon = 0
+        self._macro_stack: list[str] = []
+
+    def compile(self, node: Any, loc: tuple) -> Evaluator:
+        if not isinstance(node, dict) or len(node) != 1:
+            raise CompileError(loc, "an expression must be a mapping with exactly one operator key",
+                               f"write e.g. `phrase: {{list: brand}}`; operators: {', '.join(sorted(OPERATORS))}")
+        (name, value), = node.items()
+        op = OPERATORS.get(name)
+        if op is None:
+            close = get_close_matches(str(name), OPERATORS, n=1)
+            hint = f"did you mean `{close[0]}`?" if close else f"known operators: {', '.join(sorted(OPERATORS))}"
+            raise CompileError(loc + (name,), f"unknown operator '{name}'", hint)
+        if op.args is None:
+            return op.build(value, self, loc + (name,))
+        if value is None:
+            value = {}
+        if not isinstance(value, dict):
+            raise CompileError(loc + (name,), f"'{name}' takes a mapping of arguments",
+                               f"arguments of {name}: {', '.join(op.args.model_fields)}")
+        try:
+            args = op.args.model_validate(value)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            sub = tuple(p for p in err["loc"] if not isinstance(p, str) or p not in ("function-after",))
+            raise CompileError(loc + (name,) + sub, f"{name}: {err['msg']}",
+                               f"arguments of {name}: {', '.join(op.args.model_fields)}") from exc
+        return op.build(args, self, loc + (name,))
+
+    def need_list(self, list_id: str, loc: tuple) -> PhraseList:
+        pl = self.lists.get(list_id)
+        if pl is None:
+            close = get_close_matches(list_id, self.lists, n=1)
+            raise CompileError(loc, f"unknown phrase list '{list_id}'",
+                               f"did you mean `{close[0]}`?" if close else "add rules/lists/<id>.yaml")
+        return pl
+
+    def anonymous_list(self, phrases: list[str], tolerance: str) -> str:
+        self._anon += 1
+        list_id = f"{self.rule_id}#{self._anon}"
+        self.lists[list_id] = PhraseList(list_id, tuple(phrases), tolerance)  # type: ignore[arg-type]
+        return list_id
+
+
+def _join(parts: list[str], sep: str) -> str:
+    return sep.join(p for p in parts if p)
+
+
+# --------------------------------------------------------------------------------------------
+# Logic
+# --------------------------------------------------------------------------------------------
+def _children(value: Any, compiler: Compiler, loc: tuple) -> list[Evaluator]:
+    if not isinstance(value, list) or not value:
+        raise CompileError(loc, "takes a non-empty list of expressions", "write `- phrase: {...}` items")
+    return [compiler.compile(v, loc + (i,)) for i, v in enumerate(value)]
+
+
+@operator("all")
+def build_all(value, compiler, loc):
+    """True when every child is True; False as soon as one is False; n/a children are skipped
+    (all n/a → n/a)."""
+    children = _children(value, compiler, loc)
+
+    def run(env: Env) -> Result:
+        results = [c(env) for c in children]
+        failed = [r for r in results if r.value is False]
+        if failed:
+            return Result(False, _dedup([e for r in failed for e in r.evidence]), _join([r.zh for r in failed], "；"),
+                          _join([r.en for r in failed], "; "), _merge_facts(failed))
+        passed = [r for r in results if r.value]
+        if not passed:
+            return Result(None, [], _join([r.zh for r in results], "；"), _join([r.en for r in results], "; "))
+        return Result(True, _dedup([e for r in passed for e in r.evidence]), _join([r.zh for r in passed], "；"),
+                      _join([r.en for r in passed], "; "), _merge_facts(passed))
+
+    return run
+
+
+@operator("any")
+def build_any(value, compiler, loc):
+    """True when a child is True; False when all decided children are False; else n/a."""
+    children = _children(value, compiler, loc)
+
+    def run(env: Env) -> Result:
+        results = [c(env) for c in children]
+        for r in results:
+            if r.value:
+                return r
+        failed = [r for r in results if r.value is False]
+        if not failed:
+            return Result(None, [], _join([r.zh for r in results], "；"), _join([r.en for r in results], "; "))
+        return Result(False, _dedup([e for r in failed for e in r.evidence]), _join([r.zh for r in failed], "；"),
+                      _join([r.en for r in failed], "; "), _merge_facts(failed))
+
+    return run
+
+
+@operator("not")
+def build_not(value, compiler, loc):
+    """Flips True/False and keeps the evidence (a forbidden phrase found is the evidence)."""
+    child = compiler.compile(value, loc)
+
+    def run(env: Env) -> Result:
+        r = child(env)
+        return r if r.value is None else Result(not r.value, r.evidence, r.zh, r.en, r.facts)
+
+    return run
+
+
+@operator("macro")
+def build_macro(value, compiler, loc):
+    """Inlines a named expression from rules/macros.yaml (its params default, the rule's override)."""
+    if not isinstance(value, str) or value not in compiler.macros:
+        close = get_close_matches(str(value), compiler.macros, n=1)
+        raise CompileError(loc, f"unknown macro '{value}'",
+                           f"did you mean `{close[0]}`?" if close else "define it in rules/macros.yaml")
+    if value in compiler._macro_stack:
+        raise CompileError(loc, f"macro '{value}' uses itself", "remove the cycle")
+    from qa_engine.rules.loader import substitute_params
+
+    macro = compiler.macros[value]
+    params = {**macro.get("params", {}), **compiler.params}
+    expr = substitute_params(macro["expr"], params, loc)
+    compiler._macro_stack.append(value)
+    try:
+        return compiler.compile(expr, ("macro", value))
+    finally:
+        compiler._macro_stack.pop()
+
+
+def _merge_facts(results: list[Result]) -> dict:
+    facts: dict = {}
+    for r in results:
+        if r.facts:
+            facts.update(r.facts)
+    return facts
+
+
+def _dedup(evidence: list[Evidence]) -> list[Evidence]:
+    seen, out = set(), []
+    for e in evidence:
+        key = (e.speaker, e.start, e.end, e.text)
+        if key not in seen:
+            seen.add(key)
+            out.append(e)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Phrases
+# --------------------------------------------------------------------------------------------
+_SPEAKER_ZH = {"agent": "坐席", "customer": "客户", "any": ""}
+_CLAUSE_END = re.compile(r"[。！？!?；;]")
+
+
+def _first_question_clause(text: str) -> str:
+    start = 0
+    for m in _CLAUSE_END.finditer(text + "。"):
+        clause = text[start:m.end()]
+        if any(q in clause for q in ("?", "？", "吗", "请问", "什么", "怎么", "哪", "贵姓", "呢")):
+            return clause
+        start = m.end()
+    return text
+
+
+def _quote(phrases: list[str]) -> str:
+    return "、".join(f"「{p}」" for p in dict.fromkeys(phrases))
+
+
+def _empty_scope(scope: Scope, env: Env, on_empty: str, what_zh: str = "", what_en: str = "") -> Result:
+    who = _SPEAKER_ZH[scope.speaker]
+    if on_empty == "true":
+        return Result(True, [], f"没有可检查的{who}话语", f"no {scope.speaker} utterance in scope")
+    if on_empty in ("fail", "false"):
+        ev = [env.event.evidence()] if env.event else []
+        zh = f"未找到{what_zh}（{who}没有相应的话语）" if what_zh else f"{who}没有相应的话语"
+        en = f"no {what_en} (no {scope.speaker} utterance in scope)" if what_en else f"no {scope.speaker} utterance in scope"
+        return Result(False, ev, zh, en)
+    return Result(None, [], f"没有可检查的{who}话语", f"no {scope.speaker} utterance to check")
+
+
+class PhraseArgs(Args):
+    list: str | None = Field(None, description="a phrase list id (rules/lists/<id>.yaml)")
+    lists: builtins.list[str] | None = None
+    phrases: builtins.list[str] | None = Field(None, description="inline phrases (prefer a named list)")
+    tolerance: Literal["exact", "pinyin", "fuzzy"] = "pinyin"
+    regex: str | None = Field(None, description="regular expression over the normalised characters")
+    scope: Scope = Scope()
+    clause: Literal["all", "first_question"] = "all"
+    on_empty: Literal["n/a", "fail", "false", "true"] = Field(
+        "n/a", description="value when the scope holds no utterance (fail = false)")
+    what_zh: str | None = None
+    what_en: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if not (self.list or self.lists or self.phrases or self.regex):
+            raise ValueError("give one of list, lists, phrases or regex")
+        return self
+
+    @field_validator("regex")
+    @classmethod
+    def _valid_regex(cls, v):
+        if v is not None:
+            re.compile(v)
+        return v
+
+
+@operator("phrase", PhraseArgs)
+def build_phrase(a: PhraseArgs, compiler: Compiler, loc):
+    """True when an utterance in scope contains a phrase of the list(s) (ASR-tolerant), or matches
+    the regex. Evidence: the utterances that matched; when nothing matched, those searched."""
+    ids = list(a.lists or [])
+    if a.list:
+        ids.insert(0, a.list)
+    for n, list_id in enumerate(ids):
+        compiler.need_list(list_id, loc + ("lists", n) if a.lists and list_id in a.lists else loc + ("list",))
+    if a.phrases:
+        ids.append(compiler.anonymous_list(a.phrases, a.tolerance))
+    regex = re.compile(a.regex) if a.regex else None
+    titles = [compiler.lists[i].title_zh or i for i in ids if i in compiler.lists and "#" not in i]
+    what_zh = a.what_zh or ("、".join(titles) if titles else "指定用语")
+    what_en = a.what_en or (", ".join(i for i in ids if "#" not in i) or "the phrase")
+    scope, clause = a.scope, a.clause
+
+    def found_in(view: CallView, i: int) -> list[str]:
+        if clause == "first_question":
+            matches = view.index.match_text(_first_question_clause(view.utts[i].text))
+            hits = [m.phrase for lid in ids for m in matches.get(lid, ())]
+            target = T.chars_view(_first_question_clause(view.utts[i].text))
+        else:
+            matches = view.matches(i)
+            hits = [m.phrase for lid in ids for m in matches.get(lid, ())]
+            target = view.views(i)[0] if regex else ""
+        if regex:
+            hits += [m.group() for m in regex.finditer(target)]
+        return hits
+
+    def run(env: Env) -> Result:
+        view = env.view
+        idx = view.scope(scope, env.event)
+        if not idx:
+            return _empty_scope(scope, env, a.on_empty, what_zh, what_en)
+        hit_idx, phrases = [], []
+        for i in idx:
+            hits = found_in(view, i)
+            if hits:
+                hit_idx.append(i)
+                phrases += hits
+        if hit_idx:
+            q = _quote(phrases)
+            return Result(True, [view.evidence(i) for i in hit_idx], f"{what_zh}：{q}", f"{what_en}: {q}",
+                          {"phrase": phrases[0], "phrases": q})
+        return Result(False, [view.evidence(i) for i in idx], f"未找到{what_zh}", f"no {what_en} found")
+
+    return run
+
+
+class Window(Args):
+    from_: str = Field(alias="from", pattern=r"^\d{1,2}:\d{2}$")
+    to: str = Field(pattern=r"^\d{1,2}:\d{2}$")
+    list: str
+    name_zh: str = ""
+
+    def contains(self, t: time) -> bool:
+        lo, hi = _hhmm(self.from_), _hhmm(self.to)
+        return lo <= t < hi if lo < hi else (t >= lo or t < hi)
+
+
+def _hhmm(s: str) -> time:
+    h, m = s.split(":")
+    return time(int(h) % 24, int(m))
+
+
+class GreetingArgs(Args):
+    windows: list[Window] = Field(min_length=1)
+    generic: str | None = Field(None, description="list of plain greetings (您好) that are not enough")
+    scope: Scope = Scope(first_turn=True)
+
+
+@operator("greeting_time_of_day", GreetingArgs)
+def build_greeting(a: GreetingArgs, compiler: Compiler, loc):
+    """True when the utterances in scope use the salutation of the window holding the call's local
+    start time; n/a without a start time."""
+    for n, w in enumerate(a.windows):
+        compiler.need_list(w.list, loc + ("windows", n, "list"))
+    if a.generic:
+        compiler.need_list(a.generic, loc + ("generic",))
+    names = {w.list: w.name_zh or (compiler.lists[w.list].phrases[0]) for w in a.windows}
+
+    def run(env: Env) -> Result:
+        view = env.view
+        start = view.local_start
+        if start is None:
+            return Result(None, [], "缺少通话开始时间（通话记录没有 started_at）", "missing call start time (no started_at)")
+        idx = view.scope(a.scope, env.event)
+        if not idx:
+            return _empty_scope(a.scope, env, "n/a")
+        t = start.time()
+        window = next((w for w in a.windows if w.contains(t)), None)
+        if window is None:
+            return Result(None, [], f"{t:%H:%M} 不在任何问候时段内", f"{t:%H:%M} is in no greeting window")
+        found = {lid: [m.phrase for i in idx for m in view.matches(i).get(lid, ())] for lid in names}
+        evidence = [view.evidence(i) for i in idx]
+        expected = names[window.list]
+        when = f"{t:%H:%M}"
+        if found[window.list]:
+            return Result(True, evidence, f"{when} 使用了「{found[window.list][0]}」", f"{when}: said {found[window.list][0]}",
+                          {"expected": expected, "local_time": when})
+        wrong = [p for lid, ps in found.items() if lid != window.list for p in ps]
+        facts = {"expected": expected, "local_time": when}
+        if wrong:
+            return Result(False, evidence, f"{when} 应说「{expected}」，实际说「{wrong[0]}」",
+                          f"at {when} the greeting should be {expected}, agent said {wrong[0]}", facts)
+        generic = [m.phrase for i in idx for m in view.matches(i).get(a.generic, ())] if a.generic else []
+        if generic:
+            return Result(False, evidence, f"只说了「{generic[0]}」，{when} 应说「{expected}」",
+                          f"only a plain {generic[0]}; at {when} the greeting should be {expected}", facts)
+        return Result(False, evidence, f"没有问候语，{when} 应说「{expected}」", f"no greeting; at {when} expected {expected}", facts)
+
+    return run
+
+
+# --------------------------------------------------------------------------------------------
+# Work number
+# --------------------------------------------------------------------------------------------
+class WorkNumberArgs(Args):
+    scope: Scope = Scope(first_turn=True)
+    prefixes: str = Field("work_number_prefix", description="list of phrases said right before the number")
+    suffixes: str = Field("work_number_suffix", description="list of phrases said right after the number")
+    record_field: str = "agent_id"
+
+
+def _syllables(s: str) -> list[str]:
+    return [T.fold_syllable(T.syllable_of(ch) or ch) for ch in s]
+
+
+def _is_numeral(ch: str, syl: str | None) -> tuple[bool, bool]:
+    """(numeral-like, a literal numeral)."""
+    if ch in T.NUMERAL_DIGITS or ch in T.NUMERAL_UNITS or ch.isdigit():
+        return True, True
+    return (syl in T.DIGIT_SYLLABLES), False
+
+
+def stated_numbers(text: str, prefixes: list[list[str]], suffixes: list[list[str]]) -> list[str]:
+    """Work numbers stated in a text: a run of numerals (or their homophones) right after a prefix
+    (我是, 工号) or right before a suffix (号). 一零八, 幺零八, 一百零八, 108 and 要零八 all give 108."""
+    clean = T.clean(text)
+    raw = [T.syllable_of(ch) for ch in clean]
+    folded = [T.fold_syllable(s) if s else ch for s, ch in zip(raw, clean)]
+    out: list[str] = []
+    i, n = 0, len(clean)
+    while i < n:
+        numeral, literal = _is_numeral(clean[i], raw[i])
+        if not numeral:
+            i += 1
+            continue
+        j, has_literal = i, False
+        while j < n:
+            numeral, literal = _is_numeral(clean[j], raw[j])
+            if not numeral:
+                break
+            has_literal |= literal
+            j += 1
+        before = any(folded[max(0, i - len(p)):i] == p for p in prefixes)
+        after = has_literal and any(folded[j:j + len(s)] == s for s in suffixes)
+        if before or after:
+            digits = "".join(
+                ch if (ch in T.NUMERAL_DIGITS or ch in T.NUMERAL_UNITS or ch.isdigit()) else str(T.DIGIT_SYLLABLES[s])
+                for ch, s in zip(clean[i:j], raw[i:j])
+            )
+            value = T.parse_numeral(digits)
+            if value is not None:
+                if any(ch in T.NUMERAL_UNITS for ch in digits):
+                    out.append(str(value))
+                else:
+                    out.append("".join(str(T.NUMERAL_DIGITS.get(ch, ch)) for ch in digits))
+        i = j
+    return out
+
+
+def same_number(a: str, b: str) -> bool:
+    a, b = a.strip(), b.strip()
+    if a.isdigit() and b.isdigit():
+        return int(a) == int(b)
+    return T.chars_view(a) == T.chars_view(b)
+
+
+@operator("work_number", WorkNumberArgs)
+def build_work_number(a: WorkNumberArgs, compiler: Compiler, loc):
+    """True when the utterances in scope state a work number equal to the call record's agent_id.
+    No number stated → False. A number stated but no agent_id in the record → n/a (cannot verify)."""
+    prefixes = [_syllables(T.clean(p)) for p in compiler.need_list(a.prefixes, loc + ("prefixes",)).phrases]
+    suffixes = [_syllables(T.clean(p)) for p in compiler.need_list(a.suffixes, loc + ("suffixes",)).phrases]
+
+    def run(env: Env) -> Result:
+        view = env.view
+        idx = view.scope(a.scope, env.event)
+        if not idx:
+            return _empty_scope(a.scope, env, "n/a")
+        expected = getattr(view.ctx.record, a.record_field, None)
+        stated, where = [], []
+        for i in idx:
+            nums = stated_numbers(view.utts[i].text, prefixes, suffixes)
+            if nums:
+                stated += nums
+                where.append(i)
+        evidence = [view.evidence(i) for i in (where or idx)]
+        facts = {"stated": stated[0] if stated else "", "expected": expected or ""}
+        if not stated:
+            exp = f"（应为 {expected} 号）" if expected else ""
+            return Result(False, evidence, f"开场未报工号{exp}", "no work number stated" + (f" (expected {expected})" if expected else ""), facts)
+        if not expected:
+            return Result(None, evidence, f"通话记录缺少坐席工号（agent_id），无法核对所报工号 {stated[0]}",
+                          f"call record has no agent_id; stated number {stated[0]} cannot be checked", facts)
+        if any(same_number(s, expected) for s in stated):
+            return Result(True, evidence, f"报工号 {expected}", f"stated work number {expected}", facts)
+        return Result(False, evidence, f"所报工号 {stated[0]} 与通话记录的工号 {expected} 不一致",
+                      f"stated work number {stated[0]} differs from the call record's agent_id {expected}", facts)
+
+    return run
+
+
+# --------------------------------------------------------------------------------------------
+# Call record, time and metrics
+# --------------------------------------------------------------------------------------------
+class Compare(Args):
+    eq: Any = None
+    ne: Any = None
+    in_: list[Any] | None = Field(None, alias="in")
+    lt: float | None = None
+    le: float | None = None
+    gt: float | None = None
+    ge: float | None = None
+    between: tuple[float, float] | None = None
+
+    def test(self, v: Any) -> bool:
+        checks = [
+            (self.eq, lambda: v == self.eq), (self.ne, lambda: v != self.ne), (self.in_, lambda: v in self.in_),
+            (self.lt, lambda: v < self.lt), (self.le, lambda: v <= self.le), (self.gt, lambda: v > self.gt),
+            (self.ge, lambda: v >= self.ge), (self.between, lambda: self.between[0] <= v <= self.between[1]),
+        ]
+        return all(fn() for bound, fn in checks if bound is not None)
+
+    def describe(self) -> str:
+        parts = []
+        for name, sym in (("eq", "="), ("ne", "≠"), ("lt", "<"), ("le", "≤"), ("gt", ">"), ("ge", "≥")):
+            if getattr(self, name) is not None:
+                parts.append(f"{sym} {getattr(self, name)}")
+        if self.in_ is not None:
+            parts.append(f"∈ {self.in_}")
+        if self.between is not None:
+            parts.append(f"{self.between[0]}–{self.between[1]}")
+        return ", ".join(parts)
+
+
+_RECORD_FIELDS = ("call_id", "direction", "agent_id", "agent_channel", "customer_number", "started_at",
+                  "ring_seconds", "hangup_by")
+
+
+class RecordArgs(Compare):
+    field: str
+
+    @field_validator("field")
+    @classmethod
+    def _known(cls, v):
+        if v not in _RECORD_FIELDS:
+            raise ValueError(f"unknown call-record field '{v}' (fields: {', '.join(_RECORD_FIELDS)})")
+        return v
+
+
+@operator("record", RecordArgs)
+def build_record(a: RecordArgs, compiler, loc):
+    """Call-record predicate, e.g. ``record: {field: direction, eq: inbound}``; n/a when the field
+    is missing."""
+
+    def run(env: Env) -> Result:
+        v = getattr(env.view.ctx.record, a.field, None)
+        if v is None:
+            return Result(None, [], f"通话记录缺少 {a.field}", f"call record has no {a.field}")
+        ok = a.test(v)
+        return Result(ok, [], f"通话记录 {a.field} = {v}", f"call record {a.field} = {v}")
+
+    return run
+
+
+class LocalTimeArgs(Args):
+    from_: str = Field(alias="from", pattern=r"^\d{1,2}:\d{2}$")
+    to: str = Field(pattern=r"^\d{1,2}:\d{2}$")
+
+
+@operator("local_time", LocalTimeArgs)
+def build_local_time(a: LocalTimeArgs, compiler, loc):
+    """True when the call's local start time is in [from, to) (wrapping midnight); n/a without it."""
+    window = Window.model_validate({"from": a.from_, "to": a.to, "list": ""})
+
+    def run(env: Env) -> Result:
+        start = env.view.local_start
+        if start is None:
+            return Result(None, [], "缺少通话开始时间", "missing call start time")
+        return Result(window.contains(start.time()), [], f"开始时间 {start:%H:%M}", f"start time {start:%H:%M}")
+
+    return run
+
+
+class MetricArgs(Compare):
+    name: str = Field(description="CallMetrics field, dotted for speakers: agent.speech_rate_cpm")
+    fallback_record: str | None = Field(None, description="call-record field used when the metric is None")
+    label_zh: str = ""
+    label_en: str = ""
+    unit: str = ""
+    evidence: Literal["agent_speech", "customer_speech", "answer", "end", "call"] = "call"
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, v):
+        from qa_engine.types import CallMetrics, SpeakerMetrics
+
+        head, _, tail = v.partition(".")
+        if head in ("agent", "customer") and tail in SpeakerMetrics.model_fields:
+            return v
+        if not tail and head in CallMetrics.model_fields:
+            return v
+        raise ValueError(f"unknown metric '{v}'")
+
+
+def _span_evidence(view: CallView, kind: str, text: str) -> Evidence:
+    utts = view.utts
+    duration = view.ctx.metrics.duration_s or (utts[-1].end if utts else 0.0)
+    if kind in ("agent_speech", "customer_speech"):
+        who = kind.split("_")[0]
+        idx = view.by_speaker[who]
+        if idx:
+            return Evidence(speaker=who, start=utts[idx[0]].start, end=utts[idx[-1]].end, text=text)
+    if kind == "answer":
+        m = view.ctx.metrics
+        first = view.by_speaker["agent"]
+        end = m.answer_s if m.answer_s is not None else (utts[first[0]].start if first else 0.0)
+        return Evidence(start=0.0, end=end, text=text)
+    if kind == "end":
+        start = utts[-1].start if utts else max(0.0, duration - 5.0)
+        return Evidence(start=start, end=duration, text=text)
+    return Evidence(start=0.0, end=duration, text=text)
+
+
+@operator("metric", MetricArgs)
+def build_metric(a: MetricArgs, compiler, loc):
+    """Threshold on a CallMetrics value (``le``, ``between`` …); n/a when the value is missing."""
+    head, _, tail = a.name.partition(".")
+    label_zh, label_en = a.label_zh or a.name, a.label_en or a.name
+
+    def run(env: Env) -> Result:
+        m = env.view.ctx.metrics
+        v = getattr(getattr(m, head), tail) if tail else getattr(m, head)
+        if v is None and a.fallback_record:
+            v = getattr(env.view.ctx.record, a.fallback_record, None)
+        if v is None:
+            return Result(None, [], f"缺少{label_zh}", f"{label_en} is missing")
+        shown = f"{v:.1f}" if isinstance(v, float) else str(v)
+        ok = a.test(v)
+        zh = f"{label_zh} {shown}{a.unit}" + ("" if ok else f"（要求 {a.describe()}）")
+        en = f"{label_en} {shown}{a.unit}" + ("" if ok else f" (required {a.describe()})")
+        ev = [] if ok else [_span_evidence(env.view, a.evidence, zh)]
+        return Result(ok, ev, zh, en, {"value": shown})
+
+    return run
+
+
+class RingsArgs(Args):
+    max: int = Field(ge=0)
+    ring_cycle_s: float = Field(5.0, gt=0)
+
+
+@operator("rings", RingsArgs)
+def build_rings(a: RingsArgs, compiler, loc):
+    """Rings before answer ≤ max: metrics.rings, else ceil(record.ring_seconds / ring cycle);
+    n/a when neither is known."""
+
+    def run(env: Env) -> Result:
+        m, rec = env.view.ctx.metrics, env.view.ctx.record
+        rings, source = m.rings, m.ring_source
+        if rings is None and rec.ring_seconds is not None:
+            rings, source = math.ceil(rec.ring_seconds / a.ring_cycle_s - 1e-9), "call_record"
+        if rings is None:
+            return Result(None, [], "缺少响铃信息（通话记录没有 ring_seconds，音频中也未检测到回铃音）",
+                          "ring count unknown (no ring_seconds in the call record, no ringback in the audio)")
+        ok = rings <= a.max
+        zh = f"响铃 {rings} 声" + ("" if ok else f"，超过 {a.max} 声")
+        en = f"{rings} ring(s)" + ("" if ok else f", more than {a.max}")
+        return Result(ok, [] if ok else [_span_evidence(env.view, "answer", zh)], zh, en,
+                      {"rings": rings, "ring_source": source})
+
+    return run
+
+
+# --------------------------------------------------------------------------------------------
+# Spans and events
+# --------------------------------------------------------------------------------------------
+class NoSpanArgs(Args):
+    source: Literal["dead_air", "overlaps", "holds"]
+    min_s: float = Field(0.0, ge=0, description="count spans lasting at least this long")
+    longer_than: float | None = Field(None, ge=0, description="count spans lasting strictly longer")
+    interrupter: Literal["agent", "customer"] | None = None
+    excuse_event: Literal["hold"] | None = Field(None, description="spans overlapping such an event are excused…")
+    excuse_where: Any = Field(None, description="…when this expression holds for the event")
+    label_zh: str = ""
+    label_en: str = ""
+
+
+@operator("no_span", NoSpanArgs)
+def build_no_span(a: NoSpanArgs, compiler: Compiler, loc):
+    """True when no span of the metric (dead air, overlaps, holds) passes the filters. Evidence: the
+    offending spans (with the agent's words for overlaps)."""
+    where = compiler.compile(a.excuse_where, loc + ("excuse_where",)) if a.excuse_where is not None else None
+    label_zh = a.label_zh or {"dead_air": "静音", "overlaps": "抢话", "holds": "保持"}[a.source]
+    label_en = a.label_en or a.source
+
+    def offending(env: Env) -> list:
+        spans = getattr(env.view.ctx.metrics, a.source)
+        out = []
+        for s in spans:
+            d = s.end - s.start
+            if d < a.min_s or (a.longer_than is not None and d <= a.longer_than):
+                continue
+            if a.interrupter and getattr(s, "interrupter", None) != a.interrupter:
+                continue
+            if a.excuse_event and _excused(env, s):
+                continue
+            out.append(s)
+        return out
+
+    def _excused(env: Env, s) -> bool:
+        for ev in env.view.events(a.excuse_event):
+            if ev.start < s.end and s.start < ev.end:
+                if where is None or where(Env(env.view, ev)).value:
+                    return True
+        return False
+
+    def run(env: Env) -> Result:
+        bad = offending(env)
+        if not bad:
+            return Result(True, [], f"没有{label_zh}问题", f"no {label_en} issue")
+        evidence = [_span_with_words(env.view, s, label_zh) for s in bad]
+        spans = "、".join(f"{s.start:.1f}–{s.end:.1f}s（{s.end - s.start:.1f} 秒）" for s in bad)
+        spans_en = ", ".join(f"{s.start:.1f}–{s.end:.1f}s ({s.end - s.start:.1f} s)" for s in bad)
+        return Result(False, evidence, f"{len(bad)} 处{label_zh}：{spans}", f"{len(bad)} {label_en}: {spans_en}",
+                      {"count": len(bad)})
+
+    return run
+
+
+def _span_with_words(view: CallView, s, label: str) -> Evidence:
+    who = getattr(s, "interrupter", None)
+    if who:
+        words = [u.text for u in view.utts if u.speaker == who and u.start < s.end and s.start < u.end + 0.5]
+        return Evidence(speaker=who, start=s.start, end=s.end, text=(words[0] if words else label))
+    return Evidence(start=s.start, end=s.end, text=f"{label} {s.end - s.start:.1f} 秒")
+
+
+class ForEachArgs(Args):
+    event: Literal["hold", "transfer"]
+    check: Any
+
+
+_EVENT_ZH = {"hold": "保持", "transfer": "转接"}
+
+
+@operator("for_each", ForEachArgs)
+def build_for_each(a: ForEachArgs, compiler: Compiler, loc):
+    """Evaluates ``check`` once per hold or transfer (scopes with before_event/after_event refer to
+    it). n/a when there is no such event; False when the check fails for any of them."""
+    check = compiler.compile(a.check, loc + ("check",))
+    label = _EVENT_ZH[a.event]
+
+    def run(env: Env) -> Result:
+        events = env.view.events(a.event)
+        if not events:
+            return Result(None, [], f"通话中没有{label}", f"no {a.event} in the call")
+        results = [(ev, check(Env(env.view, ev))) for ev in events]
+        failed = [(ev, r) for ev, r in results if r.value is False]
+        head = lambda ev: f"第{ev.ordinal + 1}次{label}（{ev.start:.1f}–{ev.end:.1f}s）"  # noqa: E731
+        head_en = lambda ev: f"{a.event} {ev.ordinal + 1} ({ev.start:.1f}–{ev.end:.1f}s)"  # noqa: E731
+        if failed:
+            evidence = _dedup([e for ev, r in failed for e in [ev.evidence(), *r.evidence]])
+            return Result(False, evidence, "；".join(f"{head(ev)}：{r.zh}" for ev, r in failed),
+                          "; ".join(f"{head_en(ev)}: {r.en}" for ev, r in failed), {"count": len(failed)})
+        passed = [(ev, r) for ev, r in results if r.value]
+        if not passed:
+            return Result(None, [], "；".join(f"{head(ev)}：{r.zh}" for ev, r in results),
+                          "; ".join(f"{head_en(ev)}: {r.en}" for ev, r in results))
+        return Result(True, _dedup([e for _, r in passed for e in r.evidence]),
+                      f"{len(passed)} 次{label}均符合要求", f"all {len(passed)} {a.event}(s) comply", {"count": len(passed)})
+
+    return run
+
+
+class EventDurationArgs(Args):
+    max_s: float | None = Field(None, gt=0)
+    min_s: float | None = Field(None, ge=0)
+
+
+@operator("event_duration", EventDurationArgs)
+def build_event_duration(a: EventDurationArgs, compiler, loc):
+    """Inside ``for_each``: the current event lasts at most ``max_s`` (at least ``min_s``)."""
+
+    def run(env: Env) -> Result:
+        ev = env.event
+        if ev is None:
+            return Result(None, [], "没有当前事件（event_duration 需在 for_each 内使用）", "no current event")
+        d = ev.duration
+        ok = (a.max_s is None or d <= a.max_s) and (a.min_s is None or d >= a.min_s)
+        limit = f"，超过 {a.max_s:g} 秒" if a.max_s is not None and d > a.max_s else ""
+        return Result(ok, [] if ok else [ev.evidence()], f"时长 {d:.1f} 秒{limit}", f"lasted {d:.1f} s", {"duration": f"{d:.1f}"})
+
+    return run
+
+
+class SwitchArgs(Args):
+    field: str
+    cases: dict[str, Any]
+    default: Any = None
+
+
+@operator("switch", SwitchArgs)
+def build_switch(a: SwitchArgs, compiler: Compiler, loc):
+    """Picks an expression by a call-record field: ``switch: {field: direction, cases: {inbound: …,
+    outbound: …}}``; n/a when the value has no case and there is no default."""
+    if a.field not in _RECORD_FIELDS:
+        raise CompileError(loc + ("field",), f"unknown call-record field '{a.field}'", f"fields: {', '.join(_RECORD_FIELDS)}")
+    cases = {k: compiler.compile(v, loc + ("cases", k)) for k, v in a.cases.items()}
+    default = compiler.compile(a.default, loc + ("default",)) if a.default is not None else None
+
+    def run(env: Env) -> Result:
+        v = getattr(env.view.ctx.record, a.field, None)
+        branch = cases.get(str(v)) if v is not None else None
+        branch = branch or default
+        if branch is None:
+            return Result(None, [], f"通话记录 {a.field} = {v}，无对应检查", f"no check for {a.field} = {v}")
+        return branch(env)
+
+    return run
+
+
+class HasEventArgs(Args):
+    event: Literal["hold", "transfer"]
+
+
+@operator("has_event", HasEventArgs)
+def build_has_event(a: HasEventArgs, compiler, loc):
+    """True when the call has at least one hold / transfer."""
+
+    def run(env: Env) -> Result:
+        events = env.view.events(a.event)
+        label = _EVENT_ZH[a.event]
+        return Result(bool(events), [e.evidence() for e in events], f"{len(events)} 次{label}", f"{len(events)} {a.event}(s)")
+
+    return run
+
+
+def operator_docs() -> dict[str, str]:
+    """Operator name → first line of its documentation (for `qa-engine rules validate --list`)."""
+    return {name: op.doc.splitlines()[0] if op.doc else "" for name, op in sorted(OPERATORS.items())}

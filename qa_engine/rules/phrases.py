@@ -1,0 +1,135 @@
+"""Named phrase lists compiled once per rule set into three Aho–Corasick automata.
+
+One automaton runs over the normalised characters, one over pinyin syllables and one over folded
+("fuzzy") syllables. Each key carries the lists it belongs to, so one pass per view over an
+utterance answers every list of the rule set at once; results are cached per utterance.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+import ahocorasick
+
+from qa_engine.rules import text as T
+
+Tolerance = Literal["exact", "pinyin", "fuzzy"]
+CHANNELS = ("chars", "pinyin", "fuzzy")
+
+
+@dataclass(frozen=True)
+class PhraseList:
+    """A named list as loaded from rules/lists/<id>.yaml (includes already resolved)."""
+
+    id: str
+    phrases: tuple[str, ...]
+    tolerance: Tolerance = "pinyin"
+    patterns: tuple[str, ...] = ()
+    exceptions: tuple[str, ...] = ()
+    hotword: bool = False
+    title_zh: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    list_id: str
+    phrase: str
+    channel: str
+    start: int
+    end: int
+
+
+@dataclass
+class _Entry:
+    length: int
+    owners: list[tuple[str, bool, str]] = field(default_factory=list)  # (list id, is exception, phrase)
+
+
+class PhraseIndex:
+    """All lists of a rule set, ready to match any text in one pass per view."""
+
+    def __init__(self, lists: dict[str, PhraseList]):
+        self.lists = lists
+        entries: dict[str, dict[str, _Entry]] = {c: {} for c in CHANNELS}
+        for pl in lists.values():
+            for is_exc, phrases in ((False, pl.phrases), (True, pl.exceptions)):
+                for phrase in phrases:
+                    self._add(entries, pl, phrase, is_exc)
+        self._automata = {c: self._build(entries[c]) for c in CHANNELS}
+        self._with_exceptions = frozenset(pl.id for pl in lists.values() if pl.exceptions)
+        self._patterns = {
+            pl.id: re.compile("|".join(f"(?:{p})" for p in pl.patterns)) for pl in lists.values() if pl.patterns
+        }
+
+    @staticmethod
+    def _add(entries: dict[str, dict[str, _Entry]], pl: PhraseList, phrase: str, is_exc: bool) -> None:
+        chars, pinyin, fuzzy = T.views(phrase)
+        keys = {"chars": chars}
+        # A single syllable matches far too much by sound alone: only its exact character counts.
+        if len(pinyin) >= 2 and pl.tolerance == "pinyin":
+            keys["pinyin"] = pinyin
+        if len(pinyin) >= 2 and pl.tolerance == "fuzzy":
+            keys["fuzzy"] = fuzzy
+        for channel, key in keys.items():
+            if not key:
+                continue
+            entry = entries[channel].setdefault(key, _Entry(len(key)))
+            owner = (pl.id, is_exc, phrase)
+            if owner not in entry.owners:
+                entry.owners.append(owner)
+
+    @staticmethod
+    def _build(entries: dict[str, _Entry]) -> ahocorasick.Automaton | None:
+        if not entries:
+            return None
+        automaton = ahocorasick.Automaton()
+        for key, entry in entries.items():
+            automaton.add_word(key, (entry.length, tuple(entry.owners)))
+        automaton.make_automaton()
+        return automaton
+
+    def match_views(self, views: tuple[str, str, str]) -> dict[str, list[Match]]:
+        """Matches per list id for a text given as its (chars, pinyin, fuzzy) views."""
+        found: dict[str, list[Match]] = {}
+        exceptions: list[Match] = []
+        for channel, view in zip(CHANNELS, views):
+            automaton = self._automata[channel]
+            if automaton is None or not view:
+                continue
+            for end, (length, owners) in automaton.iter(view):
+                for list_id, is_exc, phrase in owners:
+                    m = Match(list_id, phrase, channel, end + 1 - length, end + 1)
+                    if is_exc:
+                        exceptions.append(m)
+                    else:
+                        found.setdefault(list_id, []).append(m)
+        for list_id, regex in self._patterns.items():
+            for rm in regex.finditer(views[0]):
+                found.setdefault(list_id, []).append(Match(list_id, rm.group(), "chars", rm.start(), rm.end()))
+        if exceptions:
+            for list_id in self._with_exceptions & found.keys():
+                kept = [m for m in found[list_id] if not _covered(m, exceptions)]
+                if kept:
+                    found[list_id] = kept
+                else:
+                    del found[list_id]
+        return found
+
+    def match_text(self, text: str) -> dict[str, list[Match]]:
+        return self.match_views(T.views(text))
+
+    def hotwords(self) -> list[str]:
+        """Phrases of the lists marked ``hotword: true`` (to bias the ASR), in list order."""
+        seen: dict[str, None] = {}
+        for pl in self.lists.values():
+            if pl.hotword:
+                seen.update(dict.fromkeys(pl.phrases))
+        return list(seen)
+
+
+def _covered(m: Match, exceptions: list[Match]) -> bool:
+    return any(
+        e.list_id == m.list_id and e.channel == m.channel and e.start <= m.start and m.end <= e.end for e in exceptions
+    )

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+
+def _create(client, h):
+    body = {"title": "结束语规范", "target_rule": "close.anything_else", "notes": "结束前询问是否还有其他需要",
+            "scheduled_on": "2026-11-21",
+            "moments": [{"call_id": "C2", "start": 59.5, "end": 62.0, "note": "缺少询问"}, {"call_id": "C3"}],
+            "agent_ids": ["108", "109"]}
+    r = client.post("/api/coaching", headers=h, json=body)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def test_trainer_builds_a_session_from_moments_and_assigns_agents(client, login):
+    s = _create(client, login("trainer"))
+    assert [m["call_id"] for m in s["moments"]] == ["C2", "C3"] and s["moments"][0]["start"] == 59.5
+    assert [a["agent_id"] for a in s["assignments"]] == ["108", "109"]
+    listed = client.get("/api/coaching", headers=login("trainer")).json()
+    assert listed[0]["assigned"] == 2 and listed[0]["completed"] == 0
+
+
+def test_agents_see_and_complete_their_own_sessions(client, login):
+    s = _create(client, login("trainer"))
+    assert len(client.get("/api/coaching", headers=login("agent108")).json()) == 1
+    r = client.post(f"/api/coaching/{s['id']}/complete", headers=login("agent108"), json={})
+    assert r.status_code == 200
+    status = {a["agent_id"]: a["status"] for a in r.json()["assignments"]}
+    assert status == {"108": "completed", "109": "assigned"}
+
+
+def test_before_after_comparison_on_the_target_rule(client, login):
+    s = _create(client, login("trainer"))
+    d = client.get(f"/api/coaching/{s['id']}", headers=login("supervisor")).json()
+    cmp = {c["agent_id"]: c for c in d["comparison"]}
+    # 109: C3 (20th, pass) before the session on the 21st, C4 (21st, fail) after.
+    assert cmp["109"]["before"] == {"calls": 1, "fails": 0, "fail_rate": 0.0}
+    assert cmp["109"]["after"] == {"calls": 1, "fails": 1, "fail_rate": 1.0} and cmp["109"]["change"] == 1.0
+    assert cmp["108"]["before"]["calls"] == 2 and cmp["108"]["after"]["calls"] == 0
+
+
+def test_unknown_call_in_a_moment_is_refused_and_inspectors_cannot_create(client, login):
+    bad = {"title": "x", "moments": [{"call_id": "NOPE"}]}
+    assert client.post("/api/coaching", headers=login("trainer"), json=bad).status_code == 422
+    assert client.post("/api/coaching", headers=login("inspector"), json={"title": "x"}).status_code == 403

@@ -1,0 +1,179 @@
+import numpy as np
+import pytest
+
+from qa_engine.asr.transcribe import (
+    AsrSegment,
+    INITIAL_PROMPT,
+    domain_hotwords,
+    is_hallucination,
+    merge_utterances,
+    silence_spans,
+    to_simplified,
+    to_utterances,
+    transcribe,
+)
+from qa_engine.config import Settings
+from qa_engine.types import Span, Utterance, Word
+from .fakes import FakeModel, FakeSegment, FakeWord, seg
+
+SR = 16000
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings(data_dir=tmp_path, rules_dir=tmp_path / "no-rules")
+
+
+def noise(seconds: float, level: float = 0.1) -> np.ndarray:
+    return (level * np.random.default_rng(0).standard_normal(int(seconds * SR))).astype(np.float32)
+
+
+def run(model, settings, seconds=20.0, speech=((0.0, 20.0),), **kw):
+    spans = [Span(start=a, end=b) for a, b in speech]
+    return transcribe(model, noise(seconds), settings=settings, speech=spans, **kw)
+
+
+def test_decodes_with_telephone_mandarin_options(settings):
+    model = FakeModel([seg(1.0, "您好")])
+    run(model, settings, hotwords="夜郎印象连锁酒店")
+    kw = model.calls[0]
+    assert kw["language"] == "zh" and kw["vad_filter"] is True and kw["word_timestamps"] is True
+    assert kw["condition_on_previous_text"] is False
+    assert kw["initial_prompt"] == INITIAL_PROMPT and kw["hotwords"] == "夜郎印象连锁酒店"
+    assert kw["beam_size"] == settings.asr_beam_size
+
+
+def test_excluded_spans_are_silenced_before_decoding(settings):
+    model = FakeModel([seg(1.0, "您好")])
+    run(model, settings, exclude=[Span(start=5.0, end=8.0)])
+    audio = model.audio[0]
+    assert not np.any(audio[5 * SR : 8 * SR])
+    assert np.any(audio[: 5 * SR]) and np.any(audio[8 * SR :])
+
+
+def test_silence_spans_leaves_the_input_untouched():
+    x = np.ones(SR, dtype=np.float32)
+    y = silence_spans(x, [Span(start=0.25, end=0.5)])
+    assert x.all() and not y[SR // 4 : SR // 2].any() and y[: SR // 4].all()
+
+
+def test_words_inside_excluded_spans_are_dropped(settings):
+    # Whisper placed text over the ringback that was zeroed out: none of it may survive.
+    model = FakeModel([seg(4.0, "嘟嘟嘟"), seg(9.0, "您好")])
+    out = run(model, settings, exclude=[Span(start=3.5, end=6.0)])
+    assert [s.text for s in out] == ["您好"]
+
+
+def test_words_far_from_speech_are_dropped(settings):
+    model = FakeModel([seg(1.0, "您好"), seg(12.0, "谢谢")])
+    out = run(model, settings, speech=((0.8, 2.0),))
+    assert "".join(s.text for s in out) == "您好"
+
+
+def test_channel_without_speech_never_reaches_the_model(settings):
+    model = FakeModel([seg(1.0, "字幕由Amara.org社群提供")])
+    assert transcribe(model, np.zeros(10 * SR, np.float32), settings=settings) == []
+    assert transcribe(model, noise(10, 0.1), settings=settings, speech=[]) == []
+    assert model.calls == []
+
+
+@pytest.mark.parametrize("text", [
+    "字幕由Amara.org社群提供", "请不吝点赞 订阅 转发 打赏支持明镜与点点栏目", "谢谢观看", "優優獨播劇場——YoYo Television Series Exclusive",
+    "中文字幕志愿者 李宗盛", "以下是普通话的句子。", "(字幕制作:贝尔)", "谢谢大家观看!",
+])
+def test_known_hallucinations_are_dropped(settings, text):
+    assert is_hallucination(text)
+    assert run(FakeModel([seg(1.0, text, per_char=0.1)]), settings) == []
+
+
+@pytest.mark.parametrize("text", ["谢谢您的来电，再见。", "好的，请您稍等。", "我想订阅你们的会员通知", "感谢您的耐心等待"])
+def test_call_phrases_are_not_mistaken_for_hallucinations(settings, text):
+    assert not is_hallucination(text)
+    assert [s.text for s in run(FakeModel([seg(1.0, text, per_char=0.2)]), settings)] == [text]
+
+
+def test_segments_with_no_speech_statistics_are_dropped(settings):
+    segs = [
+        seg(1.0, "你好", no_speech_prob=0.9, avg_logprob=-1.2),   # Whisper's own silence rule
+        seg(3.0, "嗯嗯", avg_logprob=-2.0),                        # hopelessly improbable
+        seg(5.0, "好的好的好的", compression_ratio=3.1),            # runaway repetition
+        seg(7.0, "请问有什么可以帮您", prob=0.05),                  # hotwords read back
+        seg(10.0, "您好"),
+    ]
+    assert [s.text for s in run(FakeModel(segs), settings)] == ["您好"]
+
+
+def test_unplaceable_words_are_dropped(settings):
+    words = [FakeWord(1.0, 1.3, "您", 0.9), FakeWord(1.3, 1.6, "好", 0.9), FakeWord(1.6, 1.6, "请", 0.05)]
+    out = run(FakeModel([FakeSegment(1.0, 1.6, "您好请", words)]), settings)
+    assert [s.text for s in out] == ["您好"]
+
+
+def test_sound_captions_and_symbols_are_removed(settings):
+    segs = [seg(1.0, "(音乐)", per_char=0.1), seg(3.0, "♪♪", per_char=0.1), seg(5.0, "【笑声】好的", per_char=0.1)]
+    assert [s.text for s in run(FakeModel(segs), settings)] == ["好的"]
+
+
+def test_runaway_repetition_is_collapsed(settings):
+    out = run(FakeModel([seg(1.0, "对对对对对对对对", per_char=0.1)]), settings)
+    assert out[0].text == "对对"
+
+
+def test_output_is_simplified_chinese_with_chinese_punctuation(settings):
+    out = run(FakeModel([seg(1.0, "歡迎致電，請問您貴姓？")]), settings)
+    assert out[0].text == "欢迎致电，请问您贵姓？"
+    assert "".join(w.text for w in out[0].words) == "欢迎致电，请问您贵姓？"
+    assert to_simplified("夜郎印象連鎖酒店") == "夜郎印象连锁酒店"
+
+
+def test_segment_spanning_the_other_partys_turn_is_split(settings):
+    words = [FakeWord(1.0, 1.3, "您"), FakeWord(1.3, 1.6, "好"), FakeWord(6.0, 6.3, "好"), FakeWord(6.3, 6.6, "的")]
+    out = run(FakeModel([FakeSegment(1.0, 6.6, "您好好的", words)]), settings)
+    assert [(s.text, s.start, s.end) for s in out] == [("您好", 1.0, 1.6), ("好的", 6.0, 6.6)]
+
+
+def test_decoding_stops_once_the_speech_is_covered(settings):
+    # The window after the last word is VAD padding, where Whisper reads back its prompt.
+    model = FakeModel([seg(1.0, "您好"), seg(2.6, "请问有什么可以帮您", per_char=0.01)])
+    out = run(model, settings, speech=((0.8, 1.8),))
+    assert [s.text for s in out] == ["您好"] and model.consumed == 1
+
+
+def test_to_utterances_keeps_times_and_speaker():
+    s = AsrSegment(start=1.0, end=2.0, text="您好", words=[Word(start=1.0, end=2.0, text="您好")])
+    [u] = to_utterances([s], "agent")
+    assert (u.speaker, u.start, u.end, u.text) == ("agent", 1.0, 2.0, "您好")
+
+
+def test_long_segment_is_split_at_sentence_ends():
+    text = "好的。" * 4 + "请您稍等一下，我帮您查询！"
+    words = [Word(start=i * 1.0, end=i * 1.0 + 0.9, text=ch) for i, ch in enumerate(text)]
+    s = AsrSegment(start=0.0, end=words[-1].end, text=text, words=words)
+    parts = to_utterances([s], "agent", max_s=10.0)
+    assert [p.text for p in parts] == ["好的。"] * 4 + ["请您稍等一下，我帮您查询！"]
+    assert all(a.end <= b.start for a, b in zip(parts, parts[1:]))
+    assert to_utterances([s], "agent", max_s=100.0)[0].text == text
+
+
+def test_merge_orders_both_channels_by_time_and_is_stable():
+    u = lambda sp, t, x: Utterance(speaker=sp, start=t, end=t + 1, text=x)  # noqa: E731
+    agent = [u("agent", 0.5, "a1"), u("agent", 5.0, "a2")]
+    customer = [u("customer", 2.0, "c1"), u("customer", 5.0, "c2")]
+    assert [x.text for x in merge_utterances(agent, customer)] == ["a1", "c1", "a2", "c2"]
+    assert [x.text for x in merge_utterances(customer, agent)] == ["a1", "c1", "c2", "a2"]
+    assert merge_utterances() == []
+
+
+def test_hotwords_lead_with_the_brand_and_stay_short(settings):
+    hw = domain_hotwords(settings)
+    assert hw.startswith("夜郎印象连锁酒店") and len(hw) <= 80
+
+
+def test_hotwords_come_from_rule_lists_marked_hotword(tmp_path):
+    lists = tmp_path / "rules" / "lists"
+    lists.mkdir(parents=True)
+    (lists / "greet.yaml").write_text(
+        "id: greeting\nhotword: true\nphrases: [早上好, 晚上好, '{n}号']\n---\nid: banned\nphrases: [这不归我管]\n",
+        encoding="utf-8")
+    hw = domain_hotwords(Settings(data_dir=tmp_path, rules_dir=tmp_path / "rules"))
+    assert hw == "夜郎印象连锁酒店，早上好，晚上好"
