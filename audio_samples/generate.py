@@ -564,7 +564,11 @@ def render(call: dict, cfg: dict, tts: TTS, music: Music, call_index: int):
     declared = set(call.get("violations", []))
     failed = {k for k, v in expected.items() if v == "fail"}
     if declared != failed:
-        raise SystemExit(f"{name}: declared violations {sorted(declared)} != derived fails {sorted(failed)}\n{why}")
+        rates = [(u["speaker"], round(n_chars(u["text"]) / (u["end"] - u["start"]) * 60), u["text"])
+                 for u in transcript]
+        raise SystemExit(f"{name}: declared violations {sorted(declared)} != derived fails {sorted(failed)}\n"
+                         f"{why}\nrate {truth['agent_speech_rate_cpm']} level {truth['agent_level_dbfs']}\n"
+                         + "\n".join(map(str, rates)))
 
     ref = {
         "call_id": call["call_id"],

@@ -271,55 +271,63 @@ def merge_utterances(*lists: Iterable[Utterance]) -> list[Utterance]:
     return sorted(merged, key=lambda u: u.start)
 
 
-def _phrases_from(node, out: list[str]) -> None:
-    """Collect phrase lists marked ``hotword: true`` anywhere in a parsed YAML document."""
+def _lists_from(node, out: list[list[str]]) -> None:
+    """Collect the phrase lists marked ``hotword: true`` anywhere in a parsed YAML document."""
     if isinstance(node, dict):
-        if node.get("hotword") is True or node.get("hotwords") is True:
-            for key in ("phrases", "items", "values", "list", "patterns", "words"):
-                if isinstance(node.get(key), list):
-                    out.extend(str(p) for p in node[key] if isinstance(p, (str, int)))
+        if node.get("hotword") is True and isinstance(node.get("phrases"), list):
+            out.append([str(p) for p in node["phrases"] if isinstance(p, (str, int))])
         for value in node.values():
-            _phrases_from(value, out)
+            _lists_from(value, out)
     elif isinstance(node, list):
         for value in node:
-            _phrases_from(value, out)
+            _lists_from(value, out)
 
 
-def rule_hotwords(rules_dir: Path) -> list[str]:
-    """Phrases from lists marked ``hotword: true`` in the YAML files under ``rules_dir``."""
-    found: list[str] = []
-    if not rules_dir.is_dir():
-        return found
-    for path in sorted([*rules_dir.rglob("*.yaml"), *rules_dir.rglob("*.yml")]):
-        try:
-            for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
-                _phrases_from(doc, found)
-        except (OSError, yaml.YAMLError):
-            continue  # the rules loader reports broken files; hotwords are only a hint
-    return found
+def rule_hotword_lists(rules_dir: Path) -> list[list[str]]:
+    """The phrase lists marked ``hotword: true`` under ``rules_dir``, each in its own order.
 
-
-def _ruleset_hotwords(rules_dir: Path) -> list[str]:
+    Uses the rules loader when the rule set loads; otherwise reads the YAML files directly (the
+    rules loader reports broken files — hotwords are only a hint to the decoder).
+    """
     try:
         from qa_engine.rules import load_ruleset
 
-        return list(load_ruleset(rules_dir).hotwords())
-    except Exception:  # noqa: BLE001 - rules are validated by their own loader; hotwords are a hint
-        return rule_hotwords(rules_dir)
+        lists = load_ruleset(rules_dir).lists
+        return [list(pl.phrases) for pl in lists.values() if getattr(pl, "hotword", False)]
+    except Exception:  # noqa: BLE001
+        pass
+    found: list[list[str]] = []
+    if rules_dir.is_dir():
+        for path in sorted([*rules_dir.rglob("*.yaml"), *rules_dir.rglob("*.yml")]):
+            try:
+                for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
+                    _lists_from(doc, found)
+            except (OSError, yaml.YAMLError):
+                continue
+    return found
 
 
 def domain_hotwords(settings: Settings, *, max_chars: int = MAX_HOTWORD_CHARS) -> str:
-    """The brand name plus script phrases (from rules/ lists marked ``hotword: true``), kept short."""
-    phrases = [BRAND, *(_ruleset_hotwords(settings.rules_dir) or DEFAULT_HOTWORDS)]
-    chosen: list[str] = []
-    used = 0
-    for p in phrases:
-        p = to_simplified(str(p).strip())
-        # Patterns with placeholders or regex syntax are no use as text to bias the decoder.
-        if not p or p in chosen or re.search(r"[{}\[\]()*+?|\\^$<>]", p):
-            continue
-        if used + len(p) > max_chars:
-            continue
-        chosen.append(p)
-        used += len(p)
+    """The brand name plus script phrases from rules/ lists marked ``hotword: true``, kept short.
+
+    Lists are taken round-robin (each list's first phrase, then each list's second, …) so every
+    script step gets its canonical wording before any list gets a variant; a phrase contained
+    in one already chosen adds nothing and is skipped.
+    """
+    lists = rule_hotword_lists(settings.rules_dir) or [[p] for p in DEFAULT_HOTWORDS]
+    chosen: list[str] = [BRAND]
+    used = len(BRAND)
+    depth = max((len(lst) for lst in lists), default=0)
+    for i in range(depth):
+        for lst in lists:
+            if i >= len(lst):
+                continue
+            p = to_simplified(str(lst[i]).strip())
+            # Placeholders and regex syntax are no use as text to bias the decoder.
+            if len(p) < 2 or re.search(r"[{}\[\]()*+?|\\^$<>]", p) or any(p in c for c in chosen):
+                continue
+            if used + len(p) > max_chars:
+                continue
+            chosen = [c for c in chosen if c not in p] + [p]
+            used = sum(len(c) for c in chosen)
     return "，".join(chosen)

@@ -39,7 +39,7 @@ class EmbeddedOptions:
     n_mfcc: int = 20
     fmax_hz: float = 3800.0  # telephone audio has nothing above 3.4 kHz
     pitch_weight: float = 2.0  # pitch separates speakers well but is only two of ~40 features
-    bic_penalty: float = 1.2
+    bic_penalty: float = 2.5  # lower values split at every sentence, and content then drives the clusters
     bic_context_s: float = 2.0
     bic_min_span_s: float = 3.0
     reliable_segment_s: float = 1.0  # shorter segments do not shape the clusters

@@ -32,7 +32,7 @@ TEST_SUFFIX = ".test.yaml"
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-@dataclass
+@dataclass(eq=False)
 class CompiledRule:
     id: str
     version: str
@@ -52,7 +52,7 @@ class CompiledRule:
     path: Path
 
 
-@dataclass
+@dataclass(eq=False)
 class RuleSet:
     """A compiled rule set: rules in scorecard order, phrase index, scorecard."""
 
@@ -172,7 +172,7 @@ def rule_files(rules_dir: Path) -> list[Path]:
     return sorted(p for p in rules_dir.glob("*.yaml") if p.name not in RESERVED and not p.name.endswith(TEST_SUFFIX))
 
 
-def test_files(rules_dir: Path) -> list[Path]:
+def rule_test_files(rules_dir: Path) -> list[Path]:
     return sorted(rules_dir.glob(f"*{TEST_SUFFIX}"))
 
 

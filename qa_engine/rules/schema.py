@@ -124,7 +124,7 @@ class MacrosFile(Strict):
     macros: dict[str, MacroDef]
 
 
-class TestCase(Strict):
+class CaseSpec(Strict):
     name: str
     transcript: list[Any] = Field(default_factory=list, description="[speaker, start, end, text] or mappings")
     metrics: dict[str, Any] = Field(default_factory=dict)
@@ -133,10 +133,10 @@ class TestCase(Strict):
     expect: dict[str, Any]
 
 
-class TestFile(Strict):
+class CaseFileSpec(Strict):
     rule: str
     defaults: dict[str, Any] = Field(default_factory=dict, description="record/metrics/local_start for all cases")
-    cases: list[TestCase] = Field(min_length=1)
+    cases: list[CaseSpec] = Field(min_length=1)
 
 
 def json_schemas() -> dict[str, dict]:
@@ -147,5 +147,5 @@ def json_schemas() -> dict[str, dict]:
         "scorecard": ScorecardFile.model_json_schema(),
         "ruleset": RulesetFile.model_json_schema(),
         "macros": MacrosFile.model_json_schema(),
-        "test": TestFile.model_json_schema(),
+        "test": CaseFileSpec.model_json_schema(),
     }

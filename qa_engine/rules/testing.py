@@ -36,8 +36,8 @@ from qa_engine.callrecord import CallRecord
 from qa_engine.rules.context import CallContext
 from qa_engine.rules.engine import evaluate
 from qa_engine.rules.errors import RuleError
-from qa_engine.rules.loader import RuleSet, _validated, line_of, test_files
-from qa_engine.rules.schema import TestCase, TestFile
+from qa_engine.rules.loader import RuleSet, _validated, line_of, rule_test_files
+from qa_engine.rules.schema import CaseSpec, CaseFileSpec
 from qa_engine.types import CallMetrics, Finding, Utterance
 
 _EXPECT_KEYS = {"outcome", "message_contains", "message_en_contains", "evidence_count", "evidence"}
@@ -71,7 +71,7 @@ def _utterance(row: Any) -> Utterance:
     return Utterance.model_validate(row)
 
 
-def build_context(case: TestCase, defaults: dict) -> CallContext:
+def build_context(case: CaseSpec, defaults: dict) -> CallContext:
     """The CallContext of one test case (defaults merged under the case's own values)."""
     transcript = [_utterance(r) for r in case.transcript]
     record = {"call_id": "TEST", "direction": "inbound", "agent_channel": "left",
@@ -132,7 +132,7 @@ def _evidence_matches(e: dict, want: dict) -> bool:
 def run_test_file(ruleset: RuleSet, path: Path) -> list[CaseResult]:
     """Run every case of one test file; a file that cannot be read gives one failed result."""
     try:
-        tf, text = _validated(path, TestFile)
+        tf, text = _validated(path, CaseFileSpec)
     except RuleError as exc:
         return [CaseResult(str(path), exc.line, "?", "(file)", [str(exc)])]
     expected_name = f"{tf.rule}.test.yaml"
@@ -163,7 +163,7 @@ def run_tests(ruleset: RuleSet, rules_dir: Path | None = None) -> list[CaseResul
     rules_dir = Path(rules_dir or ruleset.directory)
     results: list[CaseResult] = []
     tested = set()
-    for path in test_files(rules_dir):
+    for path in rule_test_files(rules_dir):
         file_results = run_test_file(ruleset, path)
         tested |= {r.rule for r in file_results}
         results += file_results

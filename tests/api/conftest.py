@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +13,7 @@ from sqlmodel import SQLModel
 from qa_engine.api.demo import CST, demo_analysis, store_call, write_demo_wav
 from qa_engine.api.main import create_app
 from qa_engine.api.services.users import ensure_demo_users
+from qa_engine.config import Settings
 from qa_engine.storage.db import get_engine, session_scope
 from qa_engine.storage.schema import import_all_models
 
@@ -18,10 +21,10 @@ PASSWORDS = {"admin": "admin123", "supervisor": "super123", "inspector": "inspec
              "agent108": "agent123"}
 
 
-@pytest.fixture
-def db(settings):
-    """Schema on a fresh SQLite file, the demo users, and four calls on 2026-11-20/21."""
-    settings = settings.model_copy(update={"secret_key": "test-secret-key-of-at-least-32-bytes!"})
+@pytest.fixture(scope="session")
+def _template(tmp_path_factory) -> Path:
+    """Built once: schema, demo users, four calls on 2026-11-20/21 (copied for each test)."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("template"), database_url=None)
     import_all_models()
     SQLModel.metadata.create_all(get_engine(settings))
     with session_scope(settings) as session:
@@ -35,6 +38,16 @@ def db(settings):
         ("C4", "109", base + timedelta(days=1), ("close.anything_else", "talk.dead_air")),
     ):
         store_call(demo_analysis(call_id, source_path=str(audio), agent_id=agent, started_at=start, fails=fails), settings)
+    get_engine(settings).dispose()  # checkpoints the WAL into the file
+    return Path(settings.db_url.removeprefix("sqlite:///"))
+
+
+@pytest.fixture
+def db(settings, _template):
+    """A real SQLite database of this test's own (a copy of the template)."""
+    settings = settings.model_copy(update={"secret_key": "test-secret-key-of-at-least-32-bytes!"})
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy(_template, settings.db_url.removeprefix("sqlite:///"))
     return settings
 
 

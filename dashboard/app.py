@@ -1,0 +1,75 @@
+"""Dashboard entry point: ``streamlit run dashboard/app.py`` (see qa_engine/api/serve.py).
+
+Login first; then the pages the user's role may see, grouped in the sidebar navigation.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run` puts only dashboard/ on the path
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard import data  # noqa: E402
+from dashboard.i18n import LANGS, t  # noqa: E402
+
+PAGES = Path(__file__).resolve().parent / "pages"
+
+st.set_page_config(page_title="夜郎印象 QA", page_icon="🎧", layout="wide")
+if "lang" not in st.session_state:
+    st.session_state["lang"] = data.settings().language if data.settings().language in LANGS else "zh"
+
+with st.sidebar:
+    st.selectbox(t("language"), list(LANGS), format_func=LANGS.get, key="lang")
+
+
+def login_page() -> None:
+    st.title(t("app_title"))
+    with st.form("login"):
+        username = st.text_input(t("username"), key="login_user")
+        password = st.text_input(t("password"), type="password", key="login_password")
+        if st.form_submit_button(t("login")):
+            user = data.login(username, password)
+            if user is None:
+                st.error(t("login_failed"))
+            else:
+                st.session_state["user"] = user
+                st.rerun()
+    st.caption(t("demo_hint"))
+
+
+user = data.user()
+if not user:
+    st.navigation([st.Page(login_page, title=t("login"), icon="🔑")]).run()
+    st.stop()
+
+role = user["role"]
+
+
+def page(file: str, key: str, icon: str, default: bool = False) -> st.Page:
+    return st.Page(PAGES / file, title=t(key), icon=icon, url_path=file.removesuffix(".py"), default=default)
+
+
+sections: dict[str, list] = {t("nav_review"): [page("review_queue.py", "page_queue", "📋", default=True),
+                                               page("call_review.py", "page_call", "🎧")]}
+reports = []
+if role != "agent":
+    reports += [page("daily_report.py", "page_daily", "📊"), page("agreement.py", "page_agreement", "⚖️")]
+else:
+    reports += [page("daily_report.py", "page_daily", "📊")]
+reports.append(page("coaching.py", "page_coaching", "🎓"))
+sections[t("nav_reports")] = reports
+if role != "agent":
+    sections[t("nav_crm")] = [page("customers.py", "page_customers", "👤"), page("crm_reports.py", "page_crm_reports", "💳")]
+
+with st.sidebar:
+    st.caption(f"{t('logged_in_as')}：{user['username']}（{role}）")
+    if st.button(t("logout")):
+        st.session_state.pop("user", None)
+        st.rerun()
+
+st.navigation(sections).run()

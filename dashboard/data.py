@@ -1,0 +1,251 @@
+"""The dashboard's data access (embedded mode).
+
+The dashboard reads and writes the same database as the API through the same service functions
+(``qa_engine.api.services`` and, for the CRM, ``crm.services``), so it holds no business logic and
+needs no HTTP round trip. Reads are cached briefly with ``st.cache_data``; every write clears them.
+Roles are checked here with the same rules as the API (agents: own calls only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import streamlit as st
+from sqlmodel import Session
+
+from qa_engine.api.services import calls as calls_svc
+from qa_engine.api.services import coaching as coaching_svc
+from qa_engine.api.services import crm_panel
+from qa_engine.api.services import review as review_svc
+from qa_engine.api.services import scorecards as score_svc
+from qa_engine.api.services.users import authenticate
+from qa_engine.config import Settings, get_settings
+from qa_engine.storage.app_models import CoachingSession, ManualDeductionCreate
+from qa_engine.storage.db import get_engine
+
+TTL = 30
+REVIEWERS = ("admin", "supervisor", "inspector")
+COACHES = ("admin", "supervisor", "trainer")
+
+
+@st.cache_resource
+def settings() -> Settings:
+    return get_settings()
+
+
+@contextmanager
+def session() -> Iterator[Session]:
+    """A session that commits on success (writes) and rolls back on error."""
+    with Session(get_engine(settings()), expire_on_commit=False) as s:
+        try:
+            yield s
+            s.commit()
+        except BaseException:
+            s.rollback()
+            raise
+
+
+def changed() -> None:
+    """Forget cached reads after a write."""
+    st.cache_data.clear()
+
+
+# --- users -----------------------------------------------------------------------------------
+def login(username: str, password: str) -> dict | None:
+    with session() as s:
+        user = authenticate(s, username=username, password=password)
+        return None if user is None else {"username": user.username, "role": user.role, "agent_id": user.agent_id,
+                                          "full_name": user.full_name}
+
+
+def user() -> dict:
+    return st.session_state.get("user") or {}
+
+
+def own_agent(agent_id: str | None) -> str | None:
+    return user().get("agent_id") if user().get("role") == "agent" else agent_id
+
+
+def can_review() -> bool:
+    return user().get("role") in REVIEWERS
+
+
+def can_coach() -> bool:
+    return user().get("role") in COACHES
+
+
+# --- calls -----------------------------------------------------------------------------------
+@st.cache_data(ttl=TTL)
+def list_calls(filters: dict, page: int = 1, page_size: int = 50, order: str = "queue") -> tuple[list[dict], int]:
+    with session() as s:
+        return calls_svc.list_calls(s, filters=calls_svc.CallFilters(**filters), page=page, page_size=page_size, order=order)
+
+
+def calls(filters: dict, **kwargs) -> tuple[list[dict], int]:
+    return list_calls(dict(filters, agent_id=own_agent(filters.get("agent_id"))), **kwargs)
+
+
+@st.cache_data(ttl=TTL)
+def pickers() -> tuple[list[str], list[str]]:
+    """Agent ids and rule ids for filter pickers."""
+    with session() as s:
+        return calls_svc.agent_ids(s), calls_svc.rule_ids(s)
+
+
+@st.cache_data(ttl=TTL)
+def _call_detail(call_id: str) -> dict | None:
+    with session() as s:
+        call = calls_svc.get_call(s, call_id=call_id)
+        return None if call is None else calls_svc.call_detail(s, call=call)
+
+
+def call_detail(call_id: str) -> dict | None:
+    d = _call_detail(call_id)
+    if d is not None and user().get("role") == "agent" and d["call"]["agent_id"] != user().get("agent_id"):
+        return None
+    return d
+
+
+def _review_write(call_id: str, fn, **kwargs):
+    if not can_review():
+        raise PermissionError("only inspectors, supervisors and admins review calls")
+    with session() as s:
+        result = fn(s, call=calls_svc.get_call(s, call_id=call_id), username=user()["username"], **kwargs)
+    changed()
+    return result
+
+
+def set_verdict(call_id: str, finding_id: int, verdict: str, comment: str) -> None:
+    _review_write(call_id, review_svc.set_verdict, finding_id=finding_id, verdict=verdict, comment=comment)
+
+
+def add_deduction(call_id: str, points: float, reason: str) -> None:
+    _review_write(call_id, review_svc.add_deduction, deduction_in=ManualDeductionCreate(points=points, reason=reason))
+
+
+def finalise(call_id: str, final_score: float | None, comment: str) -> None:
+    _review_write(call_id, review_svc.finalise, final_score=final_score, comment=comment)
+
+
+def reopen(call_id: str) -> None:
+    _review_write(call_id, review_svc.reopen)
+
+
+@st.cache_data(ttl=TTL)
+def audit(call_id: str) -> list[dict]:
+    with session() as s:
+        call = calls_svc.get_call(s, call_id=call_id)
+        return [a.model_dump() for a in review_svc.audit_history(s, call=call)]
+
+
+@st.cache_data(ttl=TTL)
+def agreement() -> list[dict]:
+    with session() as s:
+        return review_svc.rule_agreement(s)
+
+
+# --- scorecards ------------------------------------------------------------------------------
+@st.cache_data(ttl=TTL)
+def _scorecard(day: date, agent_id: str | None) -> dict:
+    with session() as s:
+        return score_svc.scorecard(s, date_from=day, agent_id=agent_id)
+
+
+def scorecard(day: date) -> dict:
+    return _scorecard(day, own_agent(None))
+
+
+@st.cache_data(ttl=TTL)
+def _trends(end: date, weeks: int, agent_id: str | None) -> list[dict]:
+    with session() as s:
+        return score_svc.weekly_trends(s, end=end, weeks=weeks, agent_id=agent_id)
+
+
+def trends(end: date, weeks: int = 8) -> list[dict]:
+    return _trends(end, weeks, own_agent(None))
+
+
+@st.cache_data(ttl=TTL)
+def _most_failed(date_from: date, date_to: date, agent_id: str | None) -> list[dict]:
+    with session() as s:
+        return score_svc.most_failed_rules(s, date_from=date_from, date_to=date_to, agent_id=agent_id)
+
+
+def most_failed(date_from: date, date_to: date) -> list[dict]:
+    return _most_failed(date_from, date_to, own_agent(None))
+
+
+@st.cache_data(ttl=TTL)
+def latest_day() -> date | None:
+    items, _n = list_calls({"status": "analysed"}, page=1, page_size=1, order="-started_at")
+    return items[0]["local_date"] if items else None
+
+
+export_csv = score_svc.export_csv
+export_xlsx = score_svc.export_xlsx
+
+
+# --- coaching --------------------------------------------------------------------------------
+@st.cache_data(ttl=TTL)
+def _sessions(agent_id: str | None) -> list[dict]:
+    with session() as s:
+        return coaching_svc.list_sessions(s, agent_id=agent_id)
+
+
+def coaching_sessions() -> list[dict]:
+    return _sessions(user().get("agent_id") if user().get("role") == "agent" else None)
+
+
+@st.cache_data(ttl=TTL)
+def coaching_detail(session_id: int) -> dict:
+    with session() as s:
+        return coaching_svc.session_detail(s, coaching=s.get(CoachingSession, session_id))
+
+
+def create_coaching(data: dict) -> int:
+    if not can_coach():
+        raise PermissionError("only trainers, supervisors and admins build coaching sessions")
+    with session() as s:
+        row = coaching_svc.create_session(s, data=coaching_svc.CoachingSessionCreate(**data), username=user()["username"])
+        session_id = row.id
+    changed()
+    return session_id
+
+
+def complete_coaching(session_id: int, agent_id: str) -> None:
+    if user().get("role") == "agent":
+        agent_id = user()["agent_id"]
+    elif not can_coach():
+        raise PermissionError("only the agent or a trainer marks a session completed")
+    with session() as s:
+        coaching_svc.complete(s, coaching=s.get(CoachingSession, session_id), agent_id=agent_id, username=user()["username"])
+    changed()
+
+
+# --- CRM -------------------------------------------------------------------------------------
+@st.cache_data(ttl=TTL)
+def customer_panel(phone: str) -> dict | None:
+    with session() as s:
+        return crm_panel.customer_panel(s, phone=phone)
+
+
+@st.cache_data(ttl=TTL)
+def crm(name: str, **kwargs):
+    """A read-only ``crm.services`` function by name, as JSON-ready data."""
+    with session() as s:
+        return crm_panel.call_service(s, name, **kwargs)
+
+
+def search_customers(query: str) -> list[dict]:
+    return crm("search_customers", query=query)
+
+
+def run_rebates(month: str) -> list[dict]:
+    if user().get("role") not in ("admin", "supervisor"):
+        raise PermissionError("only supervisors and admins run month-end")
+    with session() as s:
+        rows = crm_panel.call_service(s, "run_month_end_rebates", month=month)
+    changed()
+    return rows

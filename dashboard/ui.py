@@ -1,0 +1,73 @@
+"""Small presentation helpers shared by pages (formatting and the CRM panel)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from dashboard import data
+from dashboard.i18n import t
+
+
+def mmss(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    s = int(seconds)
+    return f"{s // 60:02d}:{s % 60:02d}"
+
+
+def yuan(fen: int | None) -> str:
+    return "–" if fen is None else f"{fen / 100:,.2f}"
+
+
+def local_time(value) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo("UTC"))
+    return value.astimezone(ZoneInfo(data.settings().timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def score(value: float | None) -> str:
+    return "–" if value is None else f"{value:g}"
+
+
+def require_user() -> dict:
+    """The logged-in user; stops the page when nobody is logged in (pages run only after login)."""
+    user = data.user()
+    if not user:
+        st.warning(t("demo_hint"))
+        st.stop()
+    return user
+
+
+def crm_panel(panel: dict) -> None:
+    """Customer, kind, VIP cards with sub-card balances, recent ledger, feedback and contacts."""
+    c = panel["customer"]
+    st.markdown(f"**{t('customer')}**：{c['name']}（{panel['kind_label']}）")
+    if panel.get("company"):
+        st.caption(f"{t('company')}：{panel['company']} · {t('contact')}：{panel['person_name']}")
+    if panel.get("service_agent"):
+        st.caption(f"{t('service_agent')}：{panel['service_agent']['name']}")
+    st.metric(t("total_balance"), yuan(panel["total_balance_fen"]))
+    kinds = {"main": t("main_card"), "sub": t("sub_card")}
+    cards = [{t("card_no"): card["card_no"], t("card_kind"): kinds.get(card["kind"], card["kind"]),
+              t("holder"): card["holder"], t("face_value"): yuan(card["face_value_fen"]),
+              t("balance"): yuan(card["balance_fen"])} for card in panel["cards"]]
+    st.markdown(f"**{t('vip_cards')}**")
+    st.dataframe(cards, hide_index=True, width="stretch") if cards else st.caption(t("no_data"))
+    st.markdown(f"**{t('recent_ledger')}**")
+    ledger = [{k: (yuan(v) if k.endswith("_fen") else v) for k, v in row.items()} for row in panel["recent_ledger"]]
+    st.dataframe(ledger, hide_index=True, width="stretch") if ledger else st.caption(t("no_data"))
+    if panel["open_feedback"]:
+        st.markdown(f"**{t('open_feedback')}**")
+        for fb in panel["open_feedback"]:
+            st.caption(f"{fb.get('received_at', '')[:10]} · {fb.get('content', '')}")
+    if panel["recent_contacts"]:
+        st.markdown(f"**{t('recent_contacts')}**")
+        for ct in panel["recent_contacts"]:
+            st.caption(f"{str(ct.get('contacted_at', ''))[:10]} · {ct.get('channel', '')} · {ct.get('notes') or ''}")

@@ -1,0 +1,69 @@
+import numpy as np
+
+from qa_engine.diarization import Diarization, Turn, diarization_error_rate, refine_with_segments
+from qa_engine.diarization import embedded
+from qa_engine.types import Span, Word
+
+from .conftest import SR, voice
+
+
+def _ref(turns):
+    return [Turn(start=s, end=e, speaker=spk) for s, e, spk in turns]
+
+
+def test_two_different_voices_are_separated(two_voice_call):
+    signal, turns = two_voice_call
+    speech = [Span(start=s, end=e) for s, e, _ in turns]
+    diar = embedded.diarize(signal, speech=speech)
+    assert diar.backend == "embedded"
+    assert len(diar.speakers) == 2
+    assert diarization_error_rate(_ref(turns), diar.turns).der <= 0.05
+
+
+def test_turn_change_without_a_pause_is_found(two_voice_call):
+    # Both voices inside one speech span: the change point has to come from the audio.
+    a = voice(4.0, 120.0, (700, 1200, 2500), seed=11)
+    b = voice(4.0, 230.0, (850, 1900, 3000), seed=12)
+    c = voice(3.0, 120.0, (700, 1200, 2500), seed=13)
+    signal = np.concatenate([a, b, c])
+    diar = embedded.diarize(signal, speech=[Span(start=0.0, end=signal.size / SR)])
+    ref = _ref([(0, 4, "A"), (4, 8, "B"), (8, 11, "A")])
+    assert diarization_error_rate(ref, diar.turns).der <= 0.15
+
+
+def test_no_speech_gives_no_turns():
+    diar = embedded.diarize(np.zeros(SR, np.float32), speech=[])
+    assert diar.turns == [] and diar.speakers == []
+
+
+def test_single_speaker_mode_labels_everything_one_speaker(two_voice_call):
+    signal, turns = two_voice_call
+    diar = embedded.diarize(signal, speech=[Span(start=s, end=e) for s, e, _ in turns], num_speakers=1)
+    assert diar.speakers == ["SPEAKER_00"]
+
+
+def test_labels_are_named_in_order_of_appearance(two_voice_call):
+    signal, turns = two_voice_call
+    diar = embedded.diarize(signal, speech=[Span(start=s, end=e) for s, e, _ in turns])
+    assert diar.turns[0].speaker == "SPEAKER_00"
+
+
+class Seg:
+    def __init__(self, start, end, text, words=()):
+        self.start, self.end, self.text, self.words = start, end, text, list(words)
+
+
+def test_refinement_gives_a_sentence_to_its_majority_speaker():
+    diar = Diarization(backend="embedded", turns=[Turn(start=0, end=2.7, speaker="S0"), Turn(start=2.7, end=3.0, speaker="S1"),
+                                                  Turn(start=4, end=6, speaker="S1")])
+    refined = refine_with_segments(diar, [Seg(0.0, 3.0, "您好夜郎印象"), Seg(4.0, 6.0, "我想订房")])
+    assert [(t.start, t.end, t.speaker) for t in refined.turns] == [(0.0, 3.0, "S0"), (4.0, 6.0, "S1")]
+
+
+def test_refinement_splits_a_mixed_sentence_at_words():
+    diar = Diarization(backend="embedded", turns=[Turn(start=0, end=1.5, speaker="S0"), Turn(start=1.5, end=3.0, speaker="S1")])
+    words = [Word(start=0.0, end=0.7, text="好"), Word(start=0.7, end=1.4, text="的"),
+             Word(start=1.6, end=2.3, text="谢"), Word(start=2.3, end=3.0, text="谢")]
+    refined = refine_with_segments(diar, [Seg(0.0, 3.0, "好的谢谢", words)])
+    assert [t.speaker for t in refined.turns] == ["S0", "S1"]
+    assert refined.turns[0].end <= 1.6 and refined.turns[1].start >= 1.4

@@ -1,0 +1,119 @@
+from types import SimpleNamespace
+
+import pytest
+
+from qa_engine.diarization import (Diarization, Turn, assign_roles, assign_speakers, diarize_call,
+                                   role_speech_spans)
+from qa_engine.diarization.roles import has_brand, has_work_number
+from qa_engine.types import Word
+
+
+class Seg:
+    def __init__(self, start, end, text, words=()):
+        self.start, self.end, self.text, self.words = start, end, text, list(words)
+
+
+def call(*lines):
+    """Diarization + segments from (start, end, label, text) lines."""
+    diar = Diarization(backend="test", turns=[Turn(start=s, end=e, speaker=lab) for s, e, lab, _ in lines])
+    return diar, [Seg(s, e, text) for s, e, _, text in lines]
+
+
+INBOUND = SimpleNamespace(direction="inbound")
+OUTBOUND = SimpleNamespace(direction="outbound")
+
+
+@pytest.mark.parametrize("text", ["夜郎印象连锁酒店", "夜狼印象酒店您好", "叶朗印象", "ye lang hotel"])
+def test_brand_is_found_through_homophones(text):
+    assert has_brand(text)
+
+
+@pytest.mark.parametrize("text,expected", [("我是108号", True), ("我是一零八号", True), ("工号幺零八", True),
+                                           ("我是王先生", False), ("三号入住", False)])
+def test_work_number(text, expected):
+    assert has_work_number(text) is expected
+
+
+def test_brand_greeting_wins_even_when_the_customer_speaks_first():
+    diar, segs = call((0.5, 1.0, "S0", "喂？"), (1.5, 5.0, "S1", "早上好，夜郎印象连锁酒店，我是108号，请问有什么可以帮您？"),
+                      (5.5, 7.0, "S0", "我想订一间房。"))
+    roles = assign_roles(diar, segs, INBOUND)
+    assert roles.agent_label == "S1" and roles.roles == {"S1": "agent", "S0": "customer"}
+    assert roles.confidence >= 0.9
+    assert "brand" in roles.reason and "work_number" in roles.reason
+
+
+def test_inbound_fallback_is_the_first_speaker_with_lower_confidence():
+    diar, segs = call((0.5, 3.0, "S0", "早上好，请讲。"), (3.5, 5.0, "S1", "我想问一下房价。"))
+    roles = assign_roles(diar, segs, INBOUND)
+    assert roles.agent_label == "S0"
+    assert 0.5 <= roles.confidence < 0.9
+
+
+def test_outbound_fallback_is_the_second_speaker():
+    diar, segs = call((0.5, 1.0, "S0", "喂，你好。"), (1.5, 4.0, "S1", "您好，打扰一下，关于您明天的入住。"))
+    roles = assign_roles(diar, segs, OUTBOUND)
+    assert roles.agent_label == "S1"
+    assert roles.reason.startswith("outbound")
+
+
+def test_contradictory_evidence_falls_back_to_speaking_order_with_half_confidence():
+    # Both name the hotel (the customer repeats it), the customer speaks first on an outbound call.
+    diar, segs = call((0.5, 2.0, "S0", "喂，夜郎印象吗？"), (2.5, 4.0, "S1", "是的，夜郎印象。"))
+    roles = assign_roles(diar, segs, OUTBOUND)
+    assert roles.agent_label == "S1" and roles.confidence < 0.7
+
+
+def test_single_speaker_is_low_confidence_agent():
+    diar, segs = call((0.5, 3.0, "S0", "您好"))
+    roles = assign_roles(diar, segs, INBOUND)
+    assert roles.agent_label == "S0" and roles.confidence < 0.5
+
+
+def test_assign_speakers_splits_a_segment_at_word_times():
+    diar = Diarization(backend="test", turns=[Turn(start=0, end=2.0, speaker="S0"), Turn(start=2.1, end=4.0, speaker="S1")])
+    words = [Word(start=0.2, end=0.8, text="好的"), Word(start=0.8, end=1.9, text="请稍等"),
+             Word(start=2.2, end=2.8, text="谢谢"), Word(start=2.8, end=3.6, text="你")]
+    roles = assign_roles(diar, [Seg(0.2, 1.9, "好的请稍等"), Seg(2.2, 3.6, "谢谢你")], INBOUND)
+    utts = assign_speakers([Seg(0.2, 3.6, "好的请稍等谢谢你", words)], diar, roles)
+    assert [(u.speaker, u.text) for u in utts] == [("agent", "好的请稍等"), ("customer", "谢谢你")]
+    assert utts[0].end == 1.9 and utts[1].start == 2.2
+
+
+def test_assign_speakers_keeps_a_one_word_flip_with_its_neighbour():
+    diar = Diarization(backend="test", turns=[Turn(start=0, end=1.0, speaker="S0"), Turn(start=1.0, end=1.15, speaker="S1"),
+                                              Turn(start=1.15, end=3.0, speaker="S0")])
+    words = [Word(start=0.1, end=1.0, text="您好"), Word(start=1.0, end=1.15, text="夜"), Word(start=1.15, end=2.0, text="郎印象")]
+    roles = assign_roles(diar, [Seg(0.1, 2.0, "您好夜郎印象")], INBOUND)
+    utts = assign_speakers([Seg(0.1, 2.0, "您好夜郎印象", words)], diar, roles)
+    assert len(utts) == 1 and utts[0].text == "您好夜郎印象"
+
+
+def test_segments_without_words_take_the_majority_label():
+    diar, segs = call((0.0, 2.0, "S0", "您好，夜郎印象"), (2.5, 4.0, "S1", "我要订房"))
+    roles = assign_roles(diar, segs, INBOUND)
+    utts = assign_speakers(segs, diar, roles)
+    assert [u.speaker for u in utts] == ["agent", "customer"]
+
+
+def test_role_speech_spans_merge_per_role():
+    diar = Diarization(backend="test", turns=[Turn(start=0, end=1, speaker="S0"), Turn(start=1, end=2, speaker="S0"),
+                                              Turn(start=2.5, end=3, speaker="S1")])
+    roles = assign_roles(diar, [Seg(0, 2, "夜郎印象，我是108号")], INBOUND)
+    speech = role_speech_spans(diar, roles)
+    assert [(s.start, s.end) for s in speech["agent"]] == [(0, 2)]
+    assert [(s.start, s.end) for s in speech["customer"]] == [(2.5, 3)]
+
+
+def test_diarize_call_puts_backend_and_role_info_together():
+    from .test_pyannote_backend import FakeAnnotation, FakePipeline
+    import numpy as np
+    from qa_engine.config import Settings
+
+    fake = FakePipeline(FakeAnnotation([(0.5, 1.0, "SPEAKER_00"), (1.5, 5.0, "SPEAKER_01")]))
+    segs = [Seg(0.5, 1.0, "喂？"), Seg(1.5, 5.0, "您好，夜郎印象酒店，我是108号")]
+    result = diarize_call(np.zeros(16000 * 5, np.float32), segs, INBOUND, Settings(), pipeline=fake)
+    assert result.info["backend"] == "pyannote" and result.info["agent_label"] == "SPEAKER_01"
+    assert set(result.info) >= {"backend", "speakers", "agent_label", "role_confidence", "role_reason", "der"}
+    assert [u.speaker for u in result.utterances] == ["customer", "agent"]
+    assert result.speech["agent"][0].start == 1.5

@@ -1,0 +1,140 @@
+"""Operators and text normalisation: numerals, pinyin tolerance, scopes, exceptions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from qa_engine.callrecord import CallRecord
+from qa_engine.rules import CallContext, OPERATORS
+from qa_engine.rules import text as T
+from qa_engine.rules.context import CallView, Scope
+from qa_engine.rules.operators import stated_numbers
+from qa_engine.rules.phrases import PhraseIndex, PhraseList
+from qa_engine.types import CallMetrics, Hold, Utterance
+
+
+@pytest.mark.parametrize("spoken", ["一零八", "幺零八", "一百零八", "108", "１０８"])
+def test_numerals_normalise_to_arabic(spoken):
+    assert T.chars_view(f"我是{spoken}号") == "我是108号"
+
+
+@pytest.mark.parametrize(("spoken", "value"), [("两分钟", "2分钟"), ("三十秒", "30秒"), ("一千零五", "1005"),
+                                                ("二十万零三", "200003"), ("零二七", "027"), ("十五分钟", "15分钟")])
+def test_numeral_values(spoken, value):
+    assert T.chars_view(spoken) == value
+
+
+def test_single_numerals_in_words_stay():
+    assert T.chars_view("等一下，一起") == "等一下一起"
+
+
+def test_traditional_punctuation_whitespace_and_case_are_normalised():
+    assert T.chars_view("請問 有什麼，可以幫您？KTV") == "请问有什么可以帮您ktv"
+
+
+def test_homophones_share_the_pinyin_view():
+    views = {T.views(t)[1] for t in ("夜郎印象", "夜狼印象", "叶朗印象", "也浪印像")}
+    assert len(views) == 1
+
+
+def test_digits_read_like_chinese_in_the_pinyin_view():
+    assert T.views("108")[1] == T.views("一零八")[1]
+
+
+def test_fuzzy_view_merges_nin_ni_and_retroflex():
+    assert T.views("您好")[2] == T.views("你好")[2]
+    assert T.views("是")[2] == T.views("四")[2]
+    assert T.views("您好")[1] != T.views("你好")[1]
+
+
+def _index(**lists):
+    return PhraseIndex({k: PhraseList(k, tuple(v[0]), v[1], exceptions=tuple(v[2]) if len(v) > 2 else ())
+                        for k, v in lists.items()})
+
+
+def test_phrase_index_matches_all_lists_in_one_pass():
+    idx = _index(brand=(["夜郎印象", "夜郎"], "pinyin"), bad=(["不知道"], "pinyin", ["不知道您"]),
+                 ok=(["好"], "exact", ["不好"]))
+    found = idx.match_text("叶朗印象酒店，我不知道。好的")
+    assert {m.phrase for m in found["brand"]} == {"夜郎印象", "夜郎"}
+    assert "bad" in found and "ok" in found
+    assert "bad" not in idx.match_text("不知道您还需要什么")
+    assert "ok" not in idx.match_text("不好")
+
+
+def test_exact_lists_ignore_homophones_and_single_syllables_need_the_character():
+    idx = _index(exact=(["转吧"], "exact"), single=(["好"], "pinyin"))
+    assert "exact" not in idx.match_text("赚吧")
+    assert "single" not in idx.match_text("号")
+    assert "single" in idx.match_text("好")
+
+
+def test_fuzzy_lists_accept_ni_for_nin():
+    idx = _index(help=(["有什么可以帮您"], "fuzzy"), strict=(["有什么可以帮您"], "pinyin"))
+    found = idx.match_text("有什么可以帮你")
+    assert "help" in found and "strict" not in found
+
+
+PREFIX = [T.fold_syllable(s) for s in ("wo", "shi")], [T.fold_syllable(s) for s in ("gong", "hao")]
+SUFFIX = [[T.fold_syllable("hao")]]
+
+
+@pytest.mark.parametrize(("text", "number"), [
+    ("我是幺零八号", "108"), ("我是一百零八号", "108"), ("我是要零八号", "108"), ("工号一零八", "108"),
+    ("客服108号为您服务", "108"), ("我是零二七号", "027"), ("我是三百零六号", "306"), ("我是二幺五号客服专员", "215"),
+])
+def test_stated_numbers(text, number):
+    assert stated_numbers(text, list(PREFIX), SUFFIX) == [number]
+
+
+@pytest.mark.parametrize("text", ["请问有什么可以帮您", "我帮您查一下", "您的房间是八零六房间", "一起吃饭"])
+def test_no_stated_number(text):
+    assert stated_numbers(text, list(PREFIX), SUFFIX) == []
+
+
+def _view(utts, holds=()):
+    ctx = CallContext(
+        transcript=[Utterance(speaker=s, start=a, end=b, text=t) for s, a, b, t in utts],
+        metrics=CallMetrics(duration_s=100, holds=[Hold(start=a, end=b, kind="music") for a, b in holds]),
+        record=CallRecord(call_id="T", direction="inbound", agent_channel="left"),
+        local_start=datetime(2026, 11, 20, 9, 0),
+    )
+    return CallView(ctx, PhraseIndex({}))
+
+
+UTTS = [("customer", 0, 1, "喂"), ("agent", 1, 2, "a1"), ("agent", 2, 3, "a2"), ("customer", 3, 4, "c2"),
+        ("agent", 4, 5, "a3"), ("agent", 40, 41, "a4"), ("customer", 41, 42, "c3"), ("agent", 90, 95, "a5")]
+
+
+def _texts(view, scope, event=None):
+    return [view.utts[i].text for i in view.scope(scope, event)]
+
+
+def test_scope_first_turn_first_last():
+    v = _view(UTTS)
+    assert _texts(v, Scope(first_turn=True)) == ["a1", "a2"]
+    assert _texts(v, Scope(first=1)) == ["a1"]
+    assert _texts(v, Scope(last=2)) == ["a4", "a5"]
+    assert _texts(v, Scope(speaker="customer", first=1)) == ["喂"]
+
+
+def test_scope_by_seconds():
+    v = _view(UTTS)
+    assert _texts(v, Scope(first_s=3.0)) == ["a1", "a2"]
+    assert _texts(v, Scope(last_s=10.0)) == ["a5"]
+
+
+def test_scope_relative_to_holds():
+    v = _view(UTTS, holds=[(10, 39.5)])
+    hold = v.events("hold")[0]
+    assert _texts(v, Scope(before_event=2), hold) == ["a2", "a3"]
+    assert _texts(v, Scope(after_event=1), hold) == ["a4"]
+    assert _texts(v, Scope(speaker="customer", after_event=1), hold) == ["c3"]
+
+
+def test_registry_has_the_documented_operators():
+    assert {"all", "any", "not", "phrase", "greeting_time_of_day", "work_number", "record", "local_time", "metric",
+            "rings", "no_span", "for_each", "event_duration", "switch", "macro", "has_event"} <= set(OPERATORS)
+    assert all(op.doc for op in OPERATORS.values())
