@@ -66,7 +66,7 @@ with main:
         icon = {"fail": "❌", "pass": "✅"}.get(f["outcome"], "➖")
         label = f"{icon} {f['rule_id']}" + (" ⚠️" if f["critical"] else "")
         if f["verdict"]:
-            label += f" · {t(f['verdict']['verdict'][:-2] if f['verdict']['verdict'] == 'confirmed' else 'overturn')}"
+            label += " · " + (t("confirm") if f["verdict"]["verdict"] == "confirmed" else t("overturn"))
         with st.expander(label, expanded=f["outcome"] == "fail"):
             st.write(f["message"])
             for i, ev in enumerate(f["evidence"]):

@@ -72,6 +72,10 @@ _SQUASH = re.compile(r"[\s\W_]+", re.UNICODE)
 _CAPTION = re.compile(r"[\(（\[【《<][^\)）\]】》>]{0,12}[\)）\]】》>]|[♪♫♬🎵🎶]+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _REPEAT = re.compile(r"(.{1,8}?)\1{3,}")
+# "，" "？" "！" "：" are three byte-level tokens (EF BC xx) and Whisper base sometimes gets the last
+# byte wrong, writing a full-width letter or digit ("好的Ｇ请您稍等Ｇ"). Nobody dictates those in a
+# Mandarin phone call: they are commas.
+_FULLWIDTH_SLIP = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 _SENTENCE_END = "。！？!?；;"
 
 
@@ -97,6 +101,10 @@ def _t2s():
 def to_simplified(text: str) -> str:
     """Traditional -> Simplified (OpenCC t2s); Chinese punctuation is kept."""
     return _t2s().convert(text) if text else text
+
+
+def _fix_chars(text: str) -> str:
+    return _FULLWIDTH_SLIP.sub("，", to_simplified(text))
 
 
 def _squash(text: str) -> str:
@@ -129,7 +137,7 @@ def silence_spans(samples: np.ndarray, spans: Iterable[Span], sample_rate: int =
 
 
 def _clean_text(text: str) -> str:
-    text = _CAPTION.sub("", to_simplified(text)).strip()
+    text = _CAPTION.sub("", _fix_chars(text)).strip()
     # Runaway repetition ("好的好的好的好的…"): keep two copies of the unit.
     return _REPEAT.sub(lambda m: m.group(1) * 2, text)
 
@@ -163,7 +171,7 @@ def _guard(seg, exclude: Sequence[Span], speech: Sequence[Span]) -> AsrSegment |
     if is_hallucination(seg.text):
         return None
     words = [
-        Word(start=float(w.start), end=float(w.end), text=to_simplified(w.word), probability=float(w.probability))
+        Word(start=float(w.start), end=float(w.end), text=_fix_chars(w.word), probability=float(w.probability))
         for w in (seg.words or [])
     ]
     if words:
@@ -330,4 +338,6 @@ def domain_hotwords(settings: Settings, *, max_chars: int = MAX_HOTWORD_CHARS) -
                 continue
             chosen = [c for c in chosen if c not in p] + [p]
             used = sum(len(c) for c in chosen)
-    return "，".join(chosen)
+    # Space-separated: a "，" costs three byte-level tokens, and priming the decoder with it
+    # makes Whisper base garble the commas it writes (see _FULLWIDTH_SLIP).
+    return " ".join(chosen)

@@ -106,7 +106,7 @@ class CallView:
 
     def evidence(self, i: int) -> Evidence:
         u = self.utts[i]
-        return Evidence(speaker=u.speaker, start=u.start, end=u.end, text=u.text)
+        return Evidence.model_construct(speaker=u.speaker, start=u.start, end=u.end, text=u.text)
 
     @property
     def local_start(self) -> datetime | None:

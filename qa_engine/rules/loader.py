@@ -122,7 +122,9 @@ def line_of(text: str, loc: tuple) -> int | None:
 
 
 def _schema_error(path: Path, text: str, exc: ValidationError, model: type[BaseModel]) -> RuleError:
-    err = exc.errors()[0]
+    errors = exc.errors()
+    # a misspelt field shows as "unknown X" plus "missing Y": report the misspelling, it explains both
+    err = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = tuple(err["loc"])
     name = ".".join(str(p) for p in loc) or "file"
     kind = err["type"]
@@ -236,11 +238,11 @@ def _load_macros(rules_dir: Path, errors: list[RuleError]) -> dict[str, dict]:
     if not path.exists():
         return {}
     try:
-        mf, _ = _validated(path, MacrosFile)
+        mf, text = _validated(path, MacrosFile)
     except RuleError as exc:
         errors.append(exc)
         return {}
-    return {name: {"params": m.params, "expr": m.expr, "path": path} for name, m in mf.macros.items()}
+    return {name: {"params": m.params, "expr": m.expr, "path": path, "text": text} for name, m in mf.macros.items()}
 
 
 def _compile_rule(path: Path, lists: dict, macros: dict, scorecard: ScorecardFile | None,
@@ -262,7 +264,8 @@ def _compile_rule(path: Path, lists: dict, macros: dict, scorecard: ScorecardFil
     except CompileError as exc:
         in_macro = exc.loc[:1] == ("macro",)
         where = macros[exc.loc[1]]["path"] if in_macro else path
-        line = None if in_macro else line_of(text, exc.loc)
+        line = (line_of(macros[exc.loc[1]]["text"], ("macros", exc.loc[1], "expr") + exc.loc[2:]) if in_macro
+                else line_of(text, exc.loc))
         errors.append(RuleError(where, exc.problem + (f" (in macro used by {rf.id})" if in_macro else ""),
                                 line=line, hint=exc.hint, loc=exc.loc))
         return None
@@ -321,7 +324,7 @@ def compile_dir(rules_dir: Path) -> tuple[RuleSet | None, list[RuleError]]:
     enabled = set(ruleset.enabled_maturity) if ruleset else {"stable", "incubating"}
     rules = [r for p in rule_files(rules_dir) if (r := _compile_rule(p, lists, macros, scorecard, errors))]
     if scorecard is not None:
-        _check_scorecard(rules_dir / "scorecard.yaml", sc_text, scorecard, {r.id for r in rules} | _ids_with_errors(errors), errors)
+        _check_scorecard(rules_dir / "scorecard.yaml", sc_text, scorecard, {p.name[:-5] for p in rule_files(rules_dir)}, errors)
     if ruleset is not None and ruleset.events.transfer.list not in lists:
         errors.append(RuleError(rules_dir / "ruleset.yaml", f"events.transfer.list: unknown list '{ruleset.events.transfer.list}'",
                                 hint="name a list in rules/lists/"))
@@ -339,11 +342,6 @@ def compile_dir(rules_dir: Path) -> tuple[RuleSet | None, list[RuleError]]:
         index=PhraseIndex(lists), scorecard=scorecard, transfer=ruleset.events.transfer.model_dump(),
         fingerprint=digest.hexdigest(),
     ), []
-
-
-def _ids_with_errors(errors: list[RuleError]) -> set[str]:
-    # rules whose file failed to compile still exist: do not report them again as unknown
-    return {Path(e.file).name[:-5] for e in errors if e.file.endswith(".yaml")}
 
 
 def _signature(rules_dir: Path) -> tuple:

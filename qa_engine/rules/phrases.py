@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import ahocorasick
 
@@ -32,9 +32,9 @@ class PhraseList:
     title_zh: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
-    list_id: str
+class Match(NamedTuple):
+    """One occurrence of a list phrase (positions are in the view of ``channel``)."""
+
     phrase: str
     channel: str
     start: int
@@ -67,6 +67,9 @@ class PhraseIndex:
     def _add(entries: dict[str, dict[str, _Entry]], pl: PhraseList, phrase: str, is_exc: bool) -> None:
         chars, pinyin, fuzzy = T.views(phrase)
         keys = {"chars": chars}
+        if pl.tolerance != "exact" and len(pinyin) >= 2 and _all_hanzi(phrase):
+            # a character match of a plain-hanzi phrase is also a pinyin match: one channel is enough
+            del keys["chars"]
         # A single syllable matches far too much by sound alone: only its exact character counts.
         if len(pinyin) >= 2 and pl.tolerance == "pinyin":
             keys["pinyin"] = pinyin
@@ -93,24 +96,26 @@ class PhraseIndex:
     def match_views(self, views: tuple[str, str, str]) -> dict[str, list[Match]]:
         """Matches per list id for a text given as its (chars, pinyin, fuzzy) views."""
         found: dict[str, list[Match]] = {}
-        exceptions: list[Match] = []
+        exceptions: list[tuple[str, Match]] = []
         for channel, view in zip(CHANNELS, views):
             automaton = self._automata[channel]
             if automaton is None or not view:
                 continue
             for end, (length, owners) in automaton.iter(view):
                 for list_id, is_exc, phrase in owners:
-                    m = Match(list_id, phrase, channel, end + 1 - length, end + 1)
+                    m = Match(phrase, channel, end + 1 - length, end + 1)
                     if is_exc:
-                        exceptions.append(m)
+                        exceptions.append((list_id, m))
+                    elif list_id in found:
+                        found[list_id].append(m)
                     else:
-                        found.setdefault(list_id, []).append(m)
+                        found[list_id] = [m]
         for list_id, regex in self._patterns.items():
             for rm in regex.finditer(views[0]):
-                found.setdefault(list_id, []).append(Match(list_id, rm.group(), "chars", rm.start(), rm.end()))
+                found.setdefault(list_id, []).append(Match(rm.group(), "chars", rm.start(), rm.end()))
         if exceptions:
             for list_id in self._with_exceptions & found.keys():
-                kept = [m for m in found[list_id] if not _covered(m, exceptions)]
+                kept = [m for m in found[list_id] if not _covered(list_id, m, exceptions)]
                 if kept:
                     found[list_id] = kept
                 else:
@@ -129,7 +134,12 @@ class PhraseIndex:
         return list(seen)
 
 
-def _covered(m: Match, exceptions: list[Match]) -> bool:
+def _covered(list_id: str, m: Match, exceptions: list[tuple[str, Match]]) -> bool:
     return any(
-        e.list_id == m.list_id and e.channel == m.channel and e.start <= m.start and m.end <= e.end for e in exceptions
+        lid == list_id and e.channel == m.channel and e.start <= m.start and m.end <= e.end for lid, e in exceptions
     )
+
+
+def _all_hanzi(phrase: str) -> bool:
+    cleaned = T.clean(phrase)
+    return bool(cleaned) and all("\u4e00" <= ch <= "\u9fff" and ch not in T.NUMERAL_CHARS for ch in cleaned)

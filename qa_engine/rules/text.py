@@ -25,7 +25,7 @@ _DIGIT_READINGS = {"0": "ling", "1": "yi", "2": "er", "3": "san", "4": "si", "5"
 # Chinese numeral characters and their values (幺 is how 1 is read out in phone and work numbers).
 NUMERAL_DIGITS = {"零": 0, "〇": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 NUMERAL_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
-_NUMERAL_CHARS = "".join(NUMERAL_DIGITS) + "".join(NUMERAL_UNITS) + "0123456789"
+NUMERAL_CHARS = _NUMERAL_CHARS = "".join(NUMERAL_DIGITS) + "".join(NUMERAL_UNITS) + "0123456789"
 # A single numeral is a number only before a measure word (一分钟, 两个, 十号); longer runs always are.
 _NUMERAL_RUN = re.compile(rf"[{_NUMERAL_CHARS}]{{2,}}|[{_NUMERAL_CHARS}](?=[号分秒位个点倍])")
 
@@ -108,6 +108,7 @@ class _SyllableCodes:
 SYLLABLES = _SyllableCodes()
 
 
+@lru_cache(maxsize=None)
 def syllable_of(ch: str) -> str | None:
     """Toneless pinyin of one character (None when it is not a Chinese character or digit)."""
     if ch in _DIGIT_READINGS:
@@ -130,6 +131,7 @@ class _PinyinTable(dict):
 _FUZZY_SPECIAL = {"nin": "ni"}
 
 
+@lru_cache(maxsize=None)
 def fold_syllable(s: str) -> str:
     """Merge the syllable distinctions ASR and regional accents blur."""
     s = _FUZZY_SPECIAL.get(s, s)

@@ -176,4 +176,10 @@ def test_hotwords_come_from_rule_lists_marked_hotword(tmp_path):
         "id: greeting\nhotword: true\nphrases: [早上好, 晚上好, '{n}号']\n---\nid: banned\nphrases: [这不归我管]\n",
         encoding="utf-8")
     hw = domain_hotwords(Settings(data_dir=tmp_path, rules_dir=tmp_path / "rules"))
-    assert hw == "夜郎印象连锁酒店，早上好，晚上好"
+    assert hw == "夜郎印象连锁酒店 早上好 晚上好"
+
+
+def test_garbled_fullwidth_commas_are_repaired(settings):
+    out = run(FakeModel([seg(1.0, "好的Ｇ请您稍等１")]), settings)
+    assert out[0].text == "好的，请您稍等，"
+    assert "".join(w.text for w in out[0].words) == "好的，请您稍等，"

@@ -1,0 +1,69 @@
+"""主管日报: the day's scorecards per agent, team totals, trends, most-failed rules, drill-down."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import streamlit as st
+
+from dashboard import data, ui
+from dashboard.i18n import t
+
+ui.require_user()
+st.header(t("page_daily"))
+day = st.date_input(t("day"), value=data.latest_day() or date.today(), key="d_day")
+card = data.scorecard(day)
+if not card["agents"]:
+    st.info(t("no_data"))
+    st.stop()
+
+team = card["team"]
+c1, c2, c3, c4, c5 = st.columns(5)
+c1.metric(t("total_calls"), team["calls"])
+c2.metric(t("avg_score"), ui.score(team["avg_score"]))
+c3.metric(t("min_score"), ui.score(team["min_score"]))
+c4.metric(t("critical_failed"), team["critical_failed"])
+c5.metric(t("aht"), ui.mmss(team["avg_handle_s"]))
+
+st.subheader(t("scorecard"))
+rows = [{t("rank"): r["rank"], t("agent"): r["agent_id"], t("total_calls"): r["calls"], t("avg_score"): r["avg_score"],
+         t("min_score"): r["min_score"], t("critical_failed"): r["critical_failed"],
+         t("fails"): sum(r["fails"].values()), t("hold_time"): r["hold_total_s"], t("dead_air_time"): r["dead_air_total_s"],
+         t("aht"): r["avg_handle_s"]} for r in card["agents"]]
+st.dataframe(rows, hide_index=True, width="stretch")
+e1, e2, _ = st.columns([1, 1, 4])
+e1.download_button(t("export_csv"), data.export_csv(card), file_name=f"scorecard-{day}.csv", mime="text/csv")
+e2.download_button(t("export_xlsx"), data.export_xlsx(card), file_name=f"scorecard-{day}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+left, right = st.columns(2)
+with left:
+    st.subheader(t("most_failed"))
+    failed = data.most_failed(day - timedelta(days=6), day)
+    if failed:
+        st.bar_chart({r["rule_id"]: r["fails"] for r in failed}, horizontal=True)
+    else:
+        st.caption(t("no_data"))
+with right:
+    st.subheader(t("weekly_trend"))
+    points = data.trends(day, weeks=8)
+    series: dict[str, dict[str, float]] = {}
+    for p in points:
+        if p["avg_score"] is not None:
+            series.setdefault(p["agent_id"].replace("*", t("team")), {})[str(p["week"])] = p["avg_score"]
+    if series:
+        weeks = sorted({w for s in series.values() for w in s})
+        st.line_chart({name: [s.get(w) for w in weeks] for name, s in series.items()} | {"week": weeks}, x="week")
+    else:
+        st.caption(t("no_data"))
+
+st.subheader(t("drill_down"))
+agent = st.selectbox(t("agent"), [r["agent_id"] for r in card["agents"]], key="d_agent")
+items, _n = data.calls({"date_from": day, "date_to": day, "agent_id": agent}, page_size=200, order="score")
+for c in items:
+    c1, c2 = st.columns([5, 1])
+    c1.markdown(f"`{c['call_id']}` {ui.local_time(c['started_at'])} · {t('auto_score')} {ui.score(c['score'])}"
+                + (" ⚠️" if c["critical_failed"] else ""))
+    if c2.button(t("open_call"), key=f"d_open_{c['call_id']}"):
+        st.session_state["call_id"] = c["call_id"]
+        st.switch_page("pages/call_review.py")

@@ -1,0 +1,147 @@
+"""The real Whisper base model (assembled from the registry packages) on real and synthetic audio.
+
+Needs ``pytest-audioeval`` (three tiny Mandarin clips with transcripts). Run with ``-m slow``.
+"""
+
+from __future__ import annotations
+
+import glob
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa_engine.asr.model import load_model
+from qa_engine.asr.transcribe import domain_hotwords, to_simplified, transcribe
+from qa_engine.config import REPO_ROOT, Settings
+
+pytestmark = pytest.mark.slow
+SR = 16000
+_DIGITS = str.maketrans("0123456789", "零一二三四五六七八九")
+MOH_DIRS = ("/usr/share/asterisk/moh", "/tmp/moh/usr/share/asterisk/moh")
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory) -> Settings:
+    # The shared model cache, so the 145 MB model is assembled once per machine, not per test run.
+    return Settings(data_dir=REPO_ROOT / "data", rules_dir=REPO_ROOT / "rules", asr_beam_size=1)
+
+
+@pytest.fixture(scope="module")
+def model(settings):
+    return load_model(settings)
+
+
+@pytest.fixture(scope="module")
+def hotwords(settings):
+    return domain_hotwords(settings)
+
+
+def clips() -> list[tuple[np.ndarray, str]]:
+    audioeval = pytest.importorskip("pytest_audioeval", reason="pip install pytest-audioeval==0.1.3")
+    import soundfile as sf
+
+    folder = Path(list(audioeval.__path__)[0]) / "samples" / "audio" / "zh"
+    out = []
+    for wav in sorted(folder.glob("*.wav")):
+        x, sr = sf.read(wav, dtype="float32")
+        assert sr == SR
+        out.append((x, wav.with_suffix(".txt").read_text(encoding="utf-8").strip()))
+    assert len(out) == 3
+    return out
+
+
+def chars(text: str) -> str:
+    return "".join(re.findall(r"[\u3400-\u9fff]", to_simplified(text).translate(_DIGITS)))
+
+
+def cer(ref: str, hyp: str) -> float:
+    prev = list(range(len(hyp) + 1))
+    for i, a in enumerate(ref, 1):
+        cur = [i]
+        for j, b in enumerate(hyp, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a != b)))
+        prev = cur
+    return prev[-1] / max(1, len(ref))
+
+
+def text_of(segments) -> str:
+    return "".join(s.text for s in segments)
+
+
+def test_mandarin_clips_are_transcribed_within_20_percent_cer(model, settings, hotwords):
+    refs, hyps = [], []
+    for audio, ref in clips():
+        # As on a phone line: a second of silence either side.
+        padded = np.concatenate([np.zeros(SR, np.float32), audio, np.zeros(SR, np.float32)])
+        segments = transcribe(model, padded, settings=settings, hotwords=hotwords)
+        refs.append(chars(ref))
+        hyps.append(chars(text_of(segments)))
+        assert all(0.5 <= s.start <= s.end <= 1.5 + len(audio) / SR for s in segments)
+    assert cer("".join(refs), "".join(hyps)) <= 0.20, (refs, hyps)
+
+
+def tone(seconds: float, freqs: list[float], on: float, off: float, level: float = 0.3) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    y = level * np.sin(2 * np.pi * np.outer(freqs, t)).sum(0) / len(freqs)
+    return (y * ((t % (on + off)) < on)).astype(np.float32)
+
+
+def chords(seconds: float) -> np.ndarray:
+    """Piano-like arpeggiated triads with harmonics and decay: music on hold without a recording."""
+    t = np.arange(int(seconds * SR)) / SR
+    y = np.zeros_like(t)
+    roots = [261.6, 220.0, 174.6, 196.0]
+    for i in range(int(seconds * 2)):
+        mask = (t >= i / 2) & (t < i / 2 + 0.5)
+        root = roots[(i // 4) % 4] * [1, 1.26, 1.5, 2][i % 4]
+        for h in range(1, 6):
+            y[mask] += (0.1 / h) * np.sin(2 * np.pi * root * h * t[mask]) * np.exp(-4 * (t[mask] - i / 2))
+    return (y + 0.05 * np.sin(2 * np.pi * 110 * t) * (1 + np.sin(2 * np.pi * 0.5 * t))).astype(np.float32)
+
+
+def hold_music() -> np.ndarray | None:
+    """Debian's asterisk-moh-opsound-wav hold music (8 kHz), if it has been unpacked here."""
+    files = [f for d in MOH_DIRS for f in sorted(glob.glob(f"{d}/*.wav"))]
+    if not files:
+        return None
+    import soundfile as sf
+    from scipy.signal import resample_poly
+
+    x, sr = sf.read(files[0], dtype="float32", always_2d=True)
+    x = resample_poly(x[: sr * 40, 0], SR, sr).astype(np.float32)
+    return x
+
+
+@pytest.mark.parametrize("name", ["silence", "line_noise", "ringback_cn_450hz", "ringback_na_440_480hz", "busy_tone", "chords"])
+def test_no_characters_come_out_of_non_speech(model, settings, hotwords, name):
+    rng = np.random.default_rng(1)
+    audio = {
+        "silence": lambda: np.zeros(30 * SR, np.float32),
+        "line_noise": lambda: (0.003 * rng.standard_normal(30 * SR)).astype(np.float32),
+        "ringback_cn_450hz": lambda: tone(30, [450], 1.0, 4.0),
+        "ringback_na_440_480hz": lambda: tone(30, [440, 480], 2.0, 4.0),
+        "busy_tone": lambda: tone(15, [450], 0.35, 0.35),
+        "chords": lambda: chords(40),
+    }[name]()
+    assert text_of(transcribe(model, audio, settings=settings, hotwords=hotwords)) == ""
+
+
+def test_no_characters_come_out_of_recorded_hold_music(model, settings, hotwords):
+    music = hold_music()
+    if music is None:
+        pytest.fail("hold music not found: cd /tmp && apt-get download asterisk-moh-opsound-wav && dpkg -x asterisk-moh-opsound-wav_*.deb moh")
+    assert text_of(transcribe(model, music, settings=settings, hotwords=hotwords)) == ""
+
+
+def test_excluded_hold_music_between_speech_adds_nothing(model, settings, hotwords):
+    from qa_engine.types import Span
+
+    audio, ref = clips()[2]
+    music = chords(20)
+    x = np.concatenate([audio, music, audio])
+    excluded = [Span(start=len(audio) / SR, end=len(audio) / SR + 20)]
+    segments = transcribe(model, x, settings=settings, exclude=excluded, hotwords=hotwords)
+    assert not [s for s in segments if s.start < excluded[0].end and s.end > excluded[0].start]
+    assert cer(chars(ref) * 2, chars(text_of(segments))) <= 0.3
