@@ -55,13 +55,19 @@ def crm_panel(panel: dict) -> None:
         st.caption(f"{t('service_agent')}：{panel['service_agent']['name']}")
     st.metric(t("total_balance"), yuan(panel["total_balance_fen"]))
     kinds = {"main": t("main_card"), "sub": t("sub_card")}
+    holders = {"customer": t("holder_customer"), "finance": t("holder_finance")}
     cards = [{t("card_no"): card["card_no"], t("card_kind"): kinds.get(card["kind"], card["kind"]),
-              t("holder"): card["holder"], t("face_value"): yuan(card["face_value_fen"]),
+              t("holder"): holders.get(card["holder"], card["holder"]), t("face_value"): yuan(card["face_value_fen"]),
               t("balance"): yuan(card["balance_fen"])} for card in panel["cards"]]
     st.markdown(f"**{t('vip_cards')}**")
     st.dataframe(cards, hide_index=True, width="stretch") if cards else st.caption(t("no_data"))
     st.markdown(f"**{t('recent_ledger')}**")
-    ledger = [{k: (yuan(v) if k.endswith("_fen") else v) for k, v in row.items()} for row in panel["recent_ledger"]]
+    entry_kinds = {"purchase": t("entry_purchase"), "spend": t("entry_spend"), "rebate": t("entry_rebate"),
+                   "adjustment": t("entry_adjustment")}
+    ledger = [{t("day"): str(row["occurred_at"])[:16].replace("T", " "), t("card_no"): row["card_no"],
+               t("entry_kind"): entry_kinds.get(row["kind"], row["kind"]), t("amount"): yuan(row["amount_fen"]),
+               t("balance"): yuan(row["balance_after_fen"]), t("notes"): row.get("note") or ""}
+              for row in panel["recent_ledger"]]
     st.dataframe(ledger, hide_index=True, width="stretch") if ledger else st.caption(t("no_data"))
     if panel["open_feedback"]:
         st.markdown(f"**{t('open_feedback')}**")

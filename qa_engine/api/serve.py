@@ -21,7 +21,8 @@ def run_api(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> No
 def dashboard_command(host: str = "127.0.0.1", port: int = 8501) -> list[str]:
     """The command line that starts the dashboard (it reads the same ``QA_*`` environment)."""
     return [sys.executable, "-m", "streamlit", "run", str(DASHBOARD), "--server.headless", "true",
-            "--server.address", host, "--server.port", str(port), "--browser.gatherUsageStats", "false"]
+            "--server.address", host, "--server.port", str(port), "--browser.gatherUsageStats", "false",
+            "--client.toolbarMode", "viewer"]
 
 
 if __name__ == "__main__":  # python -m qa_engine.api.serve [port]

@@ -71,7 +71,7 @@ _SQUASH = re.compile(r"[\s\W_]+", re.UNICODE)
 # Sound-event captions: (音乐) [笑声] 【掌声】 ♪…
 _CAPTION = re.compile(r"[\(（\[【《<][^\)）\]】》>]{0,12}[\)）\]】》>]|[♪♫♬🎵🎶]+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_REPEAT = re.compile(r"(.{1,8}?)\1{3,}")
+_REPEAT = re.compile(r"(.{2,8}?)\1{3,}|(.)\2{5,}")
 # "，" "？" "！" "：" are three byte-level tokens (EF BC xx) and Whisper base sometimes gets the last
 # byte wrong, writing a full-width letter or digit ("好的Ｇ请您稍等Ｇ"). Nobody dictates those in a
 # Mandarin phone call: they are commas.
@@ -139,7 +139,7 @@ def silence_spans(samples: np.ndarray, spans: Iterable[Span], sample_rate: int =
 def _clean_text(text: str) -> str:
     text = _CAPTION.sub("", _fix_chars(text)).strip()
     # Runaway repetition ("好的好的好的好的…"): keep two copies of the unit.
-    return _REPEAT.sub(lambda m: m.group(1) * 2, text)
+    return _REPEAT.sub(lambda m: (m.group(1) or m.group(2)) * 2, text)
 
 
 def _has_content(text: str) -> bool:
@@ -157,9 +157,41 @@ def _split_at_gaps(seg: AsrSegment, gap: float = SPLIT_GAP_S) -> list[AsrSegment
     if len(groups) == 1:
         return [seg]
     return [
-        seg.model_copy(update={"start": g[0].start, "end": g[-1].end, "words": g, "text": "".join(w.text for w in g).strip()})
+        seg.model_copy(update={"start": g[0].start, "end": g[-1].end, "words": g, "text": _clean_text("".join(w.text for w in g))})
         for g in groups
     ]
+
+
+def _unit(w: Word) -> str:
+    return _squash(w.text)
+
+
+def drop_loops(words: list[Word], keep: int = 2) -> list[Word]:
+    """Remove a decoder loop ("依陈 依陈 依陈 …"): a run of one to four words repeated over and over.
+
+    A unit of several words repeated three times or more is cut back to ``keep`` copies; a single
+    character needs six in a row (a phone number has 零零零零).
+    """
+    out: list[Word] = []
+    i = 0
+    while i < len(words):
+        cut = False
+        for size in (1, 2, 3, 4):
+            unit = [_unit(w) for w in words[i : i + size]]
+            if len(unit) < size or not all(unit):
+                continue
+            reps = 1
+            while [_unit(w) for w in words[i + reps * size : i + (reps + 1) * size]] == unit:
+                reps += 1
+            if reps >= (6 if size == 1 and len(unit[0]) == 1 else 3):
+                out.extend(words[i : i + keep * size])
+                i += reps * size
+                cut = True
+                break
+        if not cut:
+            out.append(words[i])
+            i += 1
+    return out
 
 
 def _guard(seg, exclude: Sequence[Span], speech: Sequence[Span]) -> AsrSegment | None:
@@ -181,9 +213,10 @@ def _guard(seg, exclude: Sequence[Span], speech: Sequence[Span]) -> AsrSegment |
                 if not _inside((w.start + w.end) / 2, exclude)
                 and _near_speech(w.start, w.end, speech, SPEECH_TOLERANCE_S)
                 and not (w.end - w.start < MIN_WORD_S and w.probability < MIN_WORD_PROB)]
+        kept = drop_loops(kept)
         if not kept:
             return None
-        text = "".join(w.text for w in kept) if len(kept) != len(words) else seg.text
+        text = "".join(w.text for w in kept)
         words, start, end = kept, kept[0].start, kept[-1].end
     else:
         text, start, end = seg.text, float(seg.start), float(seg.end)

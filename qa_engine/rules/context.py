@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from bisect import bisect_right
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
@@ -71,6 +72,11 @@ class Scope(BaseModel):
     def key(self) -> tuple:
         return tuple(self.model_dump().values())
 
+    def narrow(self) -> bool:
+        """True when the scope picks a few utterances (first turn, last N, around an event…)."""
+        return any(v not in (None, False) for v in (self.before_event, self.after_event, self.in_event, self.first_turn,
+                                                      self.first, self.last, self.first_s, self.last_s))
+
 
 QUESTION_MARKS = ("?", "？", "吗", "请问", "什么", "怎么", "哪", "多少", "贵姓", "呢")
 EVENT_TOLERANCE_S = 1.0
@@ -83,8 +89,10 @@ class CallView:
         self.ctx = ctx
         self.index = index
         self.utts = sorted(ctx.transcript, key=lambda u: u.start)
-        self._views: dict[int, tuple[str, str, str]] = {}
-        self._matches: dict[int, dict[str, list[Match]]] = {}
+        self._views: dict[tuple[int, str], str] = {}
+        self._matches: dict[tuple[int, int], dict[str, list[Match]]] = {}
+        self._scopes: dict[tuple, list[int]] = {}
+        self.memo: dict = {}
         self._events: dict[str, list[Event]] = {}
         self._transfer_cfg = transfer_cfg or {}
         self.by_speaker = {"agent": [], "customer": [], "any": list(range(len(self.utts)))}
@@ -92,21 +100,86 @@ class CallView:
             self.by_speaker[u.speaker].append(i)
 
     # --- text -------------------------------------------------------------------------------
-    def views(self, i: int) -> tuple[str, str, str]:
-        v = self._views.get(i)
+    def view(self, i: int, channel: str) -> str:
+        """One normalised view of utterance i: clean | chars | pinyin | fuzzy (computed once)."""
+        key = (i, channel)
+        v = self._views.get(key)
         if v is None:
-            v = self._views[i] = T.views(self.utts[i].text)
+            if channel == "clean":
+                v = T.clean(self.utts[i].text)
+            elif channel == "chars":
+                v = T.numerals_to_arabic(self.view(i, "clean"))
+            elif channel == "pinyin":
+                v = T.pinyin_of_clean(self.view(i, "clean"))
+            else:
+                v = T.fuzzy_of_pinyin(self.view(i, "pinyin"))
+            self._views[key] = v
         return v
 
-    def matches(self, i: int) -> dict[str, list[Match]]:
-        m = self._matches.get(i)
+    def views(self, i: int) -> tuple[str, str, str]:
+        return self.view(i, "chars"), self.view(i, "pinyin"), self.view(i, "fuzzy")
+
+    def found(self, i: int, list_id: str) -> list[Match]:
+        """Matches of one list in utterance i (the list's whole group is matched once and cached)."""
+        g = self.index.group_of[list_id]
+        m = self._matches.get((i, g))
         if m is None:
-            m = self._matches[i] = self.index.match_views(self.views(i))
-        return m
+            if g == 0 and not self.index.groups[0].patterns:
+                self._batch(g, self.utts[i].speaker)
+                m = self._matches[(i, g)]
+            else:
+                m = self._matches[(i, g)] = self.index.groups[g].match(lambda ch: self.view(i, ch))
+        return m.get(list_id, ())
+
+    def _batch(self, g: int, speaker: str) -> None:
+        """Match a group over all utterances of a speaker in one pass (joined with T.SEP)."""
+        from qa_engine.rules.phrases import Match
+
+        idx = self.by_speaker[speaker]
+        joined: dict[str, str] = {}
+        starts: dict[str, list[int]] = {}
+
+        def view(channel: str) -> str:
+            v = joined.get(channel)
+            if v is None:
+                if channel == "clean":
+                    v = T.clean(T.SEP.join(self.utts[i].text for i in idx))
+                elif channel == "chars":
+                    v = T.numerals_to_arabic(view("clean"))
+                elif channel == "pinyin":
+                    v = T.pinyin_of_clean(view("clean"))
+                else:
+                    v = T.fuzzy_of_pinyin(view("pinyin"))
+                joined[channel] = v
+                pos, offs = 0, []
+                for i, part in zip(idx, v.split(T.SEP)):
+                    self._views.setdefault((i, channel), part)
+                    offs.append(pos)
+                    pos += len(part) + 1
+                starts[channel] = offs
+            return v
+
+        per: dict[int, dict[str, list[Match]]] = {i: {} for i in idx}
+        for list_id, matches in self.index.groups[g].match(view).items():
+            for m in matches:
+                offs = starts[m.channel]
+                k = bisect_right(offs, m.start) - 1
+                per[idx[k]].setdefault(list_id, []).append(
+                    Match(m.phrase, m.channel, m.start - offs[k], m.end - offs[k]))
+        for i in idx:
+            self._matches[(i, g)] = per[i]
 
     def evidence(self, i: int) -> Evidence:
         u = self.utts[i]
-        return Evidence.model_construct(speaker=u.speaker, start=u.start, end=u.end, text=u.text)
+        return Evidence(speaker=u.speaker, start=u.start, end=u.end, text=u.text)
+
+    def scope_cached(self, s: Scope, key: tuple, event: Event | None) -> list[int]:
+        """``scope`` memoised per call (several operators share a scope, e.g. around each hold)."""
+        k = (key, event.kind, event.ordinal) if event is not None else key
+        idx = self._scopes.get(k)
+        if idx is None:
+            idx = self._scopes[k] = self.scope(s, event)
+        return idx
 
     @property
     def local_start(self) -> datetime | None:
@@ -126,7 +199,7 @@ class CallView:
     def _transfers(self) -> list[Event]:
         list_id = self._transfer_cfg.get("list", "transfer_cue")
         gap = int(self._transfer_cfg.get("merge_within_utterances", 3))
-        cues = [i for i in self.by_speaker["agent"] if list_id in self.matches(i)]
+        cues = [i for i in self.by_speaker["agent"] if self.found(i, list_id)]
         groups: list[list[int]] = []
         for i in cues:
             if groups and i - groups[-1][-1] <= gap:

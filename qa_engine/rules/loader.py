@@ -246,7 +246,7 @@ def _load_macros(rules_dir: Path, errors: list[RuleError]) -> dict[str, dict]:
 
 
 def _compile_rule(path: Path, lists: dict, macros: dict, scorecard: ScorecardFile | None,
-                  errors: list[RuleError]) -> CompiledRule | None:
+                  errors: list[RuleError], usage: dict[str, set[tuple[bool, str]]]) -> CompiledRule | None:
     try:
         rf, text = _validated(path, RuleFile)
     except RuleError as exc:
@@ -257,7 +257,7 @@ def _compile_rule(path: Path, lists: dict, macros: dict, scorecard: ScorecardFil
                                 line=line_of(text, ("id",)),
                                 hint=f"set `id: {path.name[:-5]}` or rename the file to {rf.id}.yaml"))
         return None
-    compiler = Compiler(lists, macros, rf.id, rf.params)
+    compiler = Compiler(lists, macros, rf.id, rf.params, usage)
     try:
         check = compiler.compile(substitute_params(rf.check, rf.params, ("check",)), ("check",))
         when = compiler.compile(substitute_params(rf.when, rf.params, ("when",)), ("when",)) if rf.when is not None else None
@@ -322,7 +322,8 @@ def compile_dir(rules_dir: Path) -> tuple[RuleSet | None, list[RuleError]]:
     lists = _load_lists(rules_dir, errors)
     macros = _load_macros(rules_dir, errors)
     enabled = set(ruleset.enabled_maturity) if ruleset else {"stable", "incubating"}
-    rules = [r for p in rule_files(rules_dir) if (r := _compile_rule(p, lists, macros, scorecard, errors))]
+    usage: dict[str, set[tuple[bool, str]]] = {}
+    rules = [r for p in rule_files(rules_dir) if (r := _compile_rule(p, lists, macros, scorecard, errors, usage))]
     if scorecard is not None:
         _check_scorecard(rules_dir / "scorecard.yaml", sc_text, scorecard, {p.name[:-5] for p in rule_files(rules_dir)}, errors)
     if ruleset is not None and ruleset.events.transfer.list not in lists:
@@ -339,9 +340,23 @@ def compile_dir(rules_dir: Path) -> tuple[RuleSet | None, list[RuleError]]:
             digest.update(p.relative_to(rules_dir).as_posix().encode() + b"\0" + p.read_bytes())
     return RuleSet(
         version=ruleset.version, name=ruleset.name, directory=rules_dir, rules=rules, lists=lists,
-        index=PhraseIndex(lists), scorecard=scorecard, transfer=ruleset.events.transfer.model_dump(),
+        index=PhraseIndex(lists, _list_groups(usage, ruleset.events.transfer.list)), scorecard=scorecard, transfer=ruleset.events.transfer.model_dump(),
         fingerprint=digest.hexdigest(),
     ), []
+
+
+def _list_groups(usage: dict[str, set[tuple[bool, str]]], transfer_list: str) -> dict[str, int]:
+    """Index group per list: 0 searched in every agent utterance (no first/last/event limit in some
+    scope), 2 only in customer utterances, 1 the rest (agent lines of narrow scopes)."""
+    groups = {transfer_list: 0}
+    for list_id, uses in usage.items():
+        if any(not narrow for narrow, _ in uses):
+            groups[list_id] = 0
+        elif all(speaker == "customer" for _, speaker in uses):
+            groups.setdefault(list_id, 2)
+        else:
+            groups.setdefault(list_id, 1)
+    return groups
 
 
 def _signature(rules_dir: Path) -> tuple:

@@ -80,8 +80,10 @@ class Args(BaseModel):
 class Compiler:
     """Compiles expression trees of one rule (params already substituted)."""
 
-    def __init__(self, lists: dict[str, PhraseList], macros: dict[str, dict], rule_id: str, params: dict):
+    def __init__(self, lists: dict[str, PhraseList], macros: dict[str, dict], rule_id: str, params: dict,
+                 usage: dict[str, set[tuple[bool, str]]] | None = None):
         self.lists = lists
+        self.usage = usage if usage is not None else {}  # list id → {(narrow scope?, speaker)} (index groups)
         self.macros = macros
         self.rule_id = rule_id
         self.params = params
@@ -121,6 +123,10 @@ class Compiler:
             raise CompileError(loc, f"unknown phrase list '{list_id}'",
                                f"did you mean `{close[0]}`?" if close else "add rules/lists/<id>.yaml")
         return pl
+
+    def use(self, list_ids: list[str], scope: Scope) -> None:
+        for list_id in list_ids:
+            self.usage.setdefault(list_id, set()).add((scope.narrow(), scope.speaker))
 
     def anonymous_list(self, phrases: list[str], tolerance: str) -> str:
         self._anon += 1
@@ -304,7 +310,9 @@ def build_phrase(a: PhraseArgs, compiler: Compiler, loc):
         compiler.need_list(list_id, loc + ("lists", n) if a.lists and list_id in a.lists else loc + ("list",))
     if a.phrases:
         ids.append(compiler.anonymous_list(a.phrases, a.tolerance))
+    compiler.use(ids, a.scope)
     regex = re.compile(a.regex) if a.regex else None
+    skey = a.scope.key()
     titles = [compiler.lists[i].title_zh or i for i in ids if i in compiler.lists and "#" not in i]
     what_zh = a.what_zh or ("、".join(titles) if titles else "指定用语")
     what_en = a.what_en or (", ".join(i for i in ids if "#" not in i) or "the phrase")
@@ -316,16 +324,15 @@ def build_phrase(a: PhraseArgs, compiler: Compiler, loc):
             hits = [m.phrase for lid in ids for m in matches.get(lid, ())]
             target = T.chars_view(_first_question_clause(view.utts[i].text))
         else:
-            matches = view.matches(i)
-            hits = [m.phrase for lid in ids for m in matches.get(lid, ())]
-            target = view.views(i)[0] if regex else ""
+            hits = [m.phrase for lid in ids for m in view.found(i, lid)]
+            target = view.view(i, "chars") if regex else ""
         if regex:
             hits += [m.group() for m in regex.finditer(target)]
         return hits
 
     def run(env: Env) -> Result:
         view = env.view
-        idx = view.scope(scope, env.event)
+        idx = view.scope_cached(scope, skey, env.event)
         if not idx:
             return _empty_scope(scope, env, a.on_empty, what_zh, what_en)
         hit_idx, phrases = [], []
@@ -374,6 +381,7 @@ def build_greeting(a: GreetingArgs, compiler: Compiler, loc):
     if a.generic:
         compiler.need_list(a.generic, loc + ("generic",))
     names = {w.list: w.name_zh or (compiler.lists[w.list].phrases[0]) for w in a.windows}
+    compiler.use(list(names) + ([a.generic] if a.generic else []), a.scope)
 
     def run(env: Env) -> Result:
         view = env.view
@@ -387,7 +395,7 @@ def build_greeting(a: GreetingArgs, compiler: Compiler, loc):
         window = next((w for w in a.windows if w.contains(t)), None)
         if window is None:
             return Result(None, [], f"{t:%H:%M} 不在任何问候时段内", f"{t:%H:%M} is in no greeting window")
-        found = {lid: [m.phrase for i in idx for m in view.matches(i).get(lid, ())] for lid in names}
+        found = {lid: [m.phrase for i in idx for m in view.found(i, lid)] for lid in names}
         evidence = [view.evidence(i) for i in idx]
         expected = names[window.list]
         when = f"{t:%H:%M}"
@@ -399,7 +407,7 @@ def build_greeting(a: GreetingArgs, compiler: Compiler, loc):
         if wrong:
             return Result(False, evidence, f"{when} 应说「{expected}」，实际说「{wrong[0]}」",
                           f"at {when} the greeting should be {expected}, agent said {wrong[0]}", facts)
-        generic = [m.phrase for i in idx for m in view.matches(i).get(a.generic, ())] if a.generic else []
+        generic = [m.phrase for i in idx for m in view.found(i, a.generic)] if a.generic else []
         if generic:
             return Result(False, evidence, f"只说了「{generic[0]}」，{when} 应说「{expected}」",
                           f"only a plain {generic[0]}; at {when} the greeting should be {expected}", facts)

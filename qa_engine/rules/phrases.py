@@ -8,6 +8,7 @@ utterance answers every list of the rule set at once; results are cached per utt
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
@@ -47,61 +48,27 @@ class _Entry:
     owners: list[tuple[str, bool, str]] = field(default_factory=list)  # (list id, is exception, phrase)
 
 
-class PhraseIndex:
-    """All lists of a rule set, ready to match any text in one pass per view."""
+class _Group:
+    """Automata over the views a group of lists needs (views are fetched lazily by channel)."""
 
-    def __init__(self, lists: dict[str, PhraseList]):
-        self.lists = lists
+    def __init__(self, lists: list[PhraseList]):
         entries: dict[str, dict[str, _Entry]] = {c: {} for c in CHANNELS}
-        for pl in lists.values():
+        for pl in lists:
             for is_exc, phrases in ((False, pl.phrases), (True, pl.exceptions)):
                 for phrase in phrases:
-                    self._add(entries, pl, phrase, is_exc)
-        self._automata = {c: self._build(entries[c]) for c in CHANNELS}
-        self._with_exceptions = frozenset(pl.id for pl in lists.values() if pl.exceptions)
-        self._patterns = {
-            pl.id: re.compile("|".join(f"(?:{p})" for p in pl.patterns)) for pl in lists.values() if pl.patterns
-        }
+                    _add(entries, pl, phrase, is_exc)
+        self.automata = [(c, a) for c in CHANNELS if (a := _build(entries[c])) is not None]
+        self.with_exceptions = frozenset(pl.id for pl in lists if pl.exceptions)
+        self.patterns = {pl.id: re.compile("|".join(f"(?:{p})" for p in pl.patterns)) for pl in lists if pl.patterns}
 
-    @staticmethod
-    def _add(entries: dict[str, dict[str, _Entry]], pl: PhraseList, phrase: str, is_exc: bool) -> None:
-        chars, pinyin, fuzzy = T.views(phrase)
-        keys = {"chars": chars}
-        if pl.tolerance != "exact" and len(pinyin) >= 2 and _all_hanzi(phrase):
-            # a character match of a plain-hanzi phrase is also a pinyin match: one channel is enough
-            del keys["chars"]
-        # A single syllable matches far too much by sound alone: only its exact character counts.
-        if len(pinyin) >= 2 and pl.tolerance == "pinyin":
-            keys["pinyin"] = pinyin
-        if len(pinyin) >= 2 and pl.tolerance == "fuzzy":
-            keys["fuzzy"] = fuzzy
-        for channel, key in keys.items():
-            if not key:
-                continue
-            entry = entries[channel].setdefault(key, _Entry(len(key)))
-            owner = (pl.id, is_exc, phrase)
-            if owner not in entry.owners:
-                entry.owners.append(owner)
-
-    @staticmethod
-    def _build(entries: dict[str, _Entry]) -> ahocorasick.Automaton | None:
-        if not entries:
-            return None
-        automaton = ahocorasick.Automaton()
-        for key, entry in entries.items():
-            automaton.add_word(key, (entry.length, tuple(entry.owners)))
-        automaton.make_automaton()
-        return automaton
-
-    def match_views(self, views: tuple[str, str, str]) -> dict[str, list[Match]]:
-        """Matches per list id for a text given as its (chars, pinyin, fuzzy) views."""
+    def match(self, view: Callable[[str], str]) -> dict[str, list[Match]]:
         found: dict[str, list[Match]] = {}
         exceptions: list[tuple[str, Match]] = []
-        for channel, view in zip(CHANNELS, views):
-            automaton = self._automata[channel]
-            if automaton is None or not view:
+        for channel, automaton in self.automata:
+            text = view(channel)
+            if not text:
                 continue
-            for end, (length, owners) in automaton.iter(view):
+            for end, (length, owners) in automaton.iter(text):
                 for list_id, is_exc, phrase in owners:
                     m = Match(phrase, channel, end + 1 - length, end + 1)
                     if is_exc:
@@ -110,16 +77,46 @@ class PhraseIndex:
                         found[list_id].append(m)
                     else:
                         found[list_id] = [m]
-        for list_id, regex in self._patterns.items():
-            for rm in regex.finditer(views[0]):
-                found.setdefault(list_id, []).append(Match(rm.group(), "chars", rm.start(), rm.end()))
+        if self.patterns:
+            chars = view("chars")
+            for list_id, regex in self.patterns.items():
+                for rm in regex.finditer(chars):
+                    found.setdefault(list_id, []).append(Match(rm.group(), "chars", rm.start(), rm.end()))
         if exceptions:
-            for list_id in self._with_exceptions & found.keys():
+            for list_id in self.with_exceptions & found.keys():
                 kept = [m for m in found[list_id] if not _covered(list_id, m, exceptions)]
                 if kept:
                     found[list_id] = kept
                 else:
                     del found[list_id]
+        return found
+
+
+class PhraseIndex:
+    """All lists of a rule set, ready to match any text in one pass per view.
+
+    Lists are split in groups (``group_of``, default: one group): group 0 holds the lists searched
+    in every agent utterance (taboo phrases, transfer cues; matched in one batched pass), the others
+    are searched only in the few utterances of narrow scopes (first turn, lines around a hold, the
+    customer's answer), so most utterances run one small automaton.
+    """
+
+    def __init__(self, lists: dict[str, PhraseList], group_of: dict[str, int] | None = None):
+        self.lists = lists
+        group_of = group_of or {}
+        n = max([0, *group_of.values()]) + 1
+        parts: list[list[PhraseList]] = [[] for _ in range(n)]
+        for pl in lists.values():
+            parts[group_of.get(pl.id, 1 if n > 1 else 0)].append(pl)
+        self.groups = [_Group(part) for part in parts]
+        self.group_of = {pl.id: g for g, part in enumerate(parts) for pl in part}
+
+    def match_views(self, views: tuple[str, str, str]) -> dict[str, list[Match]]:
+        """Matches per list id for a text given as its (chars, pinyin, fuzzy) views."""
+        by_channel = dict(zip(CHANNELS, views))
+        found: dict[str, list[Match]] = {}
+        for group in self.groups:
+            found.update(group.match(by_channel.__getitem__))
         return found
 
     def match_text(self, text: str) -> dict[str, list[Match]]:
@@ -132,6 +129,36 @@ class PhraseIndex:
             if pl.hotword:
                 seen.update(dict.fromkeys(pl.phrases))
         return list(seen)
+
+
+def _add(entries: dict[str, dict[str, _Entry]], pl: PhraseList, phrase: str, is_exc: bool) -> None:
+    chars, pinyin, fuzzy = T.views(phrase)
+    keys = {"chars": chars}
+    if pl.tolerance != "exact" and len(pinyin) >= 2 and _all_hanzi(phrase):
+        # a character match of a plain-hanzi phrase is also a pinyin match: one channel is enough
+        del keys["chars"]
+    # A single syllable matches far too much by sound alone: only its exact character counts.
+    if len(pinyin) >= 2 and pl.tolerance == "pinyin":
+        keys["pinyin"] = pinyin
+    if len(pinyin) >= 2 and pl.tolerance == "fuzzy":
+        keys["fuzzy"] = fuzzy
+    for channel, key in keys.items():
+        if not key:
+            continue
+        entry = entries[channel].setdefault(key, _Entry(len(key)))
+        owner = (pl.id, is_exc, phrase)
+        if owner not in entry.owners:
+            entry.owners.append(owner)
+
+
+def _build(entries: dict[str, _Entry]) -> ahocorasick.Automaton | None:
+    if not entries:
+        return None
+    automaton = ahocorasick.Automaton()
+    for key, entry in entries.items():
+        automaton.add_word(key, (entry.length, tuple(entry.owners)))
+    automaton.make_automaton()
+    return automaton
 
 
 def _covered(list_id: str, m: Match, exceptions: list[tuple[str, Match]]) -> bool:

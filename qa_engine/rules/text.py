@@ -155,7 +155,9 @@ class _FuzzyTable(dict):
         return value
 
 
-CHAR_TABLE = _CharTable()
+# Joins utterances for one batched pass; survives every view and never occurs in a phrase.
+SEP = "\x1e"
+CHAR_TABLE = _CharTable({ord(SEP): SEP})
 PINYIN_TABLE = _PinyinTable()
 FUZZY_TABLE = _FuzzyTable()
 

@@ -183,3 +183,14 @@ def test_garbled_fullwidth_commas_are_repaired(settings):
     out = run(FakeModel([seg(1.0, "好的Ｇ请您稍等１")]), settings)
     assert out[0].text == "好的，请您稍等，"
     assert "".join(w.text for w in out[0].words) == "好的，请您稍等，"
+
+
+def test_decoder_loops_are_cut_back(settings):
+    words = [FakeWord(1.0, 1.2, "好的")] + [FakeWord(1.2 + 0.2 * i, 1.4 + 0.2 * i, w) for i, w in enumerate(["依", "陈 "] * 8)]
+    out = run(FakeModel([FakeSegment(1.0, 4.4, "好的" + "依陈 " * 8, words)]), settings)
+    assert out[0].text == "好的依陈 依陈"
+
+
+def test_phone_number_zeros_are_not_a_loop(settings):
+    out = run(FakeModel([seg(1.0, "一三六零零零零七七八八")]), settings)
+    assert out[0].text == "一三六零零零零七七八八"

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 from qa_engine.api.security import hash_password, verify_password
 from qa_engine.storage.app_models import ROLES, User, UserCreate
 
-# Demo accounts (documented in docs/API.md and printed by the demo command). Change them in production.
+# Demo accounts (documented in qa_engine/api/README.md and printed by the demo command). Change them in production.
 DEMO_USERS: tuple[tuple[str, str, str, str | None, str], ...] = (
     ("admin", "admin123", "admin", None, "系统管理员"),
     ("supervisor", "super123", "supervisor", None, "值班主管"),
