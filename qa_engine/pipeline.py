@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from qa_engine.analytics import add_transcript_metrics, analyze_audio, asr_exclusions
-from qa_engine.asr.model import load_model
+from qa_engine.asr.model import load_model, model_label
 from qa_engine.asr.transcribe import domain_hotwords, merge_utterances, to_utterances, transcribe
 from qa_engine.audio import content_hash, decode_audio, split_roles
 from qa_engine.callrecord import CallRecord, load_call_record, local_start
@@ -40,7 +40,7 @@ def analyze_call(path: Path | str, settings: Settings, *, model=None, ruleset: R
         call_id=record.call_id, source_path=str(path), content_hash=content_hash(path),
         duration_s=audio.duration_s, started_at=record.started_at, call_record=record.contract(),
         transcript=transcript, metrics=metrics, findings=findings, score=score_call(ruleset, findings),
-        asr_model=settings.asr_model,
+        asr_model=model_label(settings),
     )
 
 

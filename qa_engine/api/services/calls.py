@@ -53,12 +53,20 @@ def _conditions(f: CallFilters) -> list:
     elif f.review_status:
         conds.append(Call.review_status == f.review_status)
     if f.rule_id:
-        # Only the current analysis counts; older rulesets' findings stay stored beside it.
-        hit = select(FindingRow.analysis_id).where(FindingRow.rule_id == f.rule_id)
-        if f.outcome:
-            hit = hit.where(FindingRow.outcome == f.outcome)
-        conds.append(Call.current_analysis_id.in_(hit))
+        conds.append(_rule_condition(f))
     return conds
+
+
+def _rule_condition(f: CallFilters):
+    """Calls whose current analysis (not an older ruleset's) has the rule with that outcome.
+
+    When dates or an agent narrow the calls first, a per-call EXISTS probe is cheapest; over the
+    whole table, one pass over the rule's findings (IN) is. Measured in benchmarks/api_speed.py.
+    """
+    match = [FindingRow.rule_id == f.rule_id] + ([FindingRow.outcome == f.outcome] if f.outcome else [])
+    if f.date_from or f.date_to or f.agent_id:
+        return select(FindingRow.id).where(FindingRow.analysis_id == Call.current_analysis_id, *match).exists()
+    return Call.current_analysis_id.in_(select(FindingRow.analysis_id).where(*match))
 
 
 def _order(order: str) -> list:

@@ -25,25 +25,31 @@ def _effective_score():
     return case((Review.status == "final", Review.final_score), else_=Call.score)
 
 
+def _agent_key():
+    # Grouping by the bare column lets SQLite walk the agent_id index over the whole table instead
+    # of taking the day's few rows by local_date (300+ ms instead of 3 ms at 100,000 calls).
+    return func.coalesce(Call.agent_id, "")
+
+
 def _per_agent(session: Session, date_from: date, date_to: date, agent_id: str | None) -> list:
     score = _effective_score()
-    stmt = (select(Call.agent_id, func.count(Call.id), func.avg(score), func.min(score),
+    stmt = (select(_agent_key(), func.count(Call.id), func.avg(score), func.min(score),
                    func.sum(case((Call.critical_failed, 1), else_=0)), func.sum(MetricsRow.hold_total_s),
                    func.sum(MetricsRow.dead_air_total_s), func.avg(Call.duration_s))
             .outerjoin(Review, Review.call_pk == Call.id).outerjoin(MetricsRow, MetricsRow.call_pk == Call.id)
             .where(Call.local_date >= date_from, Call.local_date <= date_to, Call.status == "analysed")
-            .group_by(Call.agent_id))
+            .group_by(_agent_key()))
     if agent_id:
         stmt = stmt.where(Call.agent_id == agent_id)
     return list(session.exec(stmt))
 
 
 def _fails(session: Session, date_from: date, date_to: date, agent_id: str | None) -> list:
-    stmt = (select(Call.agent_id, FindingRow.rule_id, func.count())
+    stmt = (select(_agent_key(), FindingRow.rule_id, func.count())
             .join(FindingRow, FindingRow.analysis_id == Call.current_analysis_id)
             .where(Call.local_date >= date_from, Call.local_date <= date_to, Call.status == "analysed",
                    FindingRow.outcome == "fail")
-            .group_by(Call.agent_id, FindingRow.rule_id))
+            .group_by(_agent_key(), FindingRow.rule_id))
     if agent_id:
         stmt = stmt.where(Call.agent_id == agent_id)
     return list(session.exec(stmt))
@@ -94,10 +100,10 @@ def weekly_trends(session: Session, *, end: date, weeks: int = 8, agent_id: str 
     """Per ISO week (Monday) and agent: calls and average score, plus a team row (agent_id '*')."""
     start = end - timedelta(days=end.weekday()) - timedelta(weeks=weeks - 1)
     score = _effective_score()
-    stmt = (select(Call.local_date, Call.agent_id, func.count(Call.id), func.sum(score), func.count(score))
+    stmt = (select(Call.local_date, _agent_key(), func.count(Call.id), func.sum(score), func.count(score))
             .outerjoin(Review, Review.call_pk == Call.id)
             .where(Call.local_date >= start, Call.local_date <= end, Call.status == "analysed")
-            .group_by(Call.local_date, Call.agent_id))
+            .group_by(Call.local_date, _agent_key()))
     if agent_id:
         stmt = stmt.where(Call.agent_id == agent_id)
     acc: dict[tuple[date, str], list[float]] = defaultdict(lambda: [0, 0.0, 0])
