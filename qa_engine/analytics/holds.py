@@ -18,7 +18,10 @@ def find_holds(
     Only gaps after the agent's first and before the agent's last speech count. A music hold spans
     the music heard in the gap (the agent's "请稍等" may be followed by a short pause before the
     music starts); a silent or other hold spans the gap less the customer's replies at its edges
-    ("好的" after "请稍等"), i.e. the time during which nobody speaks.
+    ("好的" after "请稍等"), i.e. the time during which nobody speaks. A silent hold is entered by the
+    agent: when the customer's speech that opens the silence is longer than ``hold_ack_max_s`` (a
+    turn, not an acknowledgement), the agent never asked the customer to wait and the silence is
+    left to ``find_dead_air``.
     """
     agent, customer = merge(agent), merge(customer)
     holds: list[Hold] = []
@@ -29,6 +32,8 @@ def find_holds(
             holds.append(Hold(start=in_music[0].start, end=in_music[-1].end, kind="music"))
             continue
         span = _trim_replies(gap, customer)
+        if any(c.duration > params.hold_ack_max_s for c in customer if gap.start <= c.end <= span.start):
+            continue  # the customer finished a real turn and the agent went quiet: dead air, not a hold
         if span.duration < params.hold_min_s:
             continue
         if total(intersect([span], customer)) > params.hold_max_customer_share * span.duration:

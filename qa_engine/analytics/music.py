@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import median_filter
 
-from qa_engine.analytics.frames import Frames, close_gaps, mask_to_spans, spans_to_mask
+from qa_engine.analytics.frames import Frames, close_gaps, mask_to_spans, runs, spans_to_mask
 from qa_engine.analytics.params import AnalyticsParams
 from qa_engine.types import Span
 
@@ -39,4 +39,23 @@ def music_spans(frames: Frames, params: AnalyticsParams, exclude: list[Span] = (
     if exclude:
         mask &= ~spans_to_mask(list(exclude), n, frames.hop_s)
     mask = close_gaps(mask, int(params.music_bridge_s / frames.hop_s))
+    mask = _extend_to_sound(mask, frames, params, excluded=spans_to_mask(list(exclude), n, frames.hop_s))
     return mask_to_spans(mask, frames.hop_s, params.music_min_s)
+
+
+def _extend_to_sound(mask: np.ndarray, frames: Frames, params: AnalyticsParams, excluded: np.ndarray) -> np.ndarray:
+    """Move each run's edges outwards over still-audible frames (fades, and the half window the
+    median filter loses at an edge), at most ``music_window_s / 2``: a hold then spans the music
+    from its first to its last audible sample."""
+    audible = (frames.db > frames.noise_floor_db() + params.silence_over_floor_db) & ~excluded
+    reach = int(round(params.music_window_s / 2 / frames.hop_s))
+    out = mask.copy()
+    for a, b in runs(mask):
+        i = a
+        while i > max(0, a - reach) and audible[i - 1] and not mask[i - 1]:
+            i -= 1
+        j = b
+        while j < min(len(mask), b + reach) and audible[j] and not mask[j]:
+            j += 1
+        out[i:j] = True
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import func
 from sqlmodel import Session, select
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlmodel import Session
 
@@ -38,13 +40,14 @@ def uploads_dir(settings: Settings) -> Path:
     return settings.data_dir / "uploads"
 
 
-def save_upload(settings: Settings, *, job_id: str, filename: str, data: bytes, record: dict | None) -> Path:
+def save_upload(settings: Settings, *, job_id: str, filename: str, data: BinaryIO, record: dict | None) -> Path:
     """Write the recording (and its call record as the ``.json`` sidecar) into its own folder."""
     name = _SAFE_NAME.sub("_", Path(filename or "recording.wav").name).lstrip(".") or "recording.wav"
     folder = uploads_dir(settings) / job_id
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
-    path.write_bytes(data)
+    with path.open("wb") as out:
+        shutil.copyfileobj(data, out, length=1 << 20)  # recordings can be large: no full copy in memory
     if record is not None:
         path.with_suffix(".json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     return path
