@@ -385,7 +385,7 @@ def render(call: dict, cfg: dict, tts: TTS, music: Music, call_index: int):
     ring_party = "agent" if direction == "inbound" else "customer"
 
     events = []  # (party, start, samples) placed on a channel
-    transcript, holds, ringback, disconnect, dead_declared = [], [], [], [], []
+    transcript, holds, ringback, disconnect = [], [], [], []
     music_src = None
 
     # ---- ringback
@@ -443,9 +443,7 @@ def render(call: dict, cfg: dict, tts: TTS, music: Music, call_index: int):
                 cursor = cursor + dur
                 prev_party = "hold"
         elif "dead" in step:
-            dur = float(step["dead"])
-            dead_declared.append((cursor, cursor + dur))
-            cursor = cursor + dur
+            cursor = cursor + float(step["dead"])  # measured into truth.dead_air below
             prev_party = "dead"
         elif "hangup" in step:
             hangup_by = step["hangup"]
@@ -621,12 +619,9 @@ def cn_number(s: str) -> int | None:
         for c in s:
             if c in DIG:
                 num = DIG[c]
-            elif c == "千":
-                total += num * 1000; num = 0
-            elif c == "百":
-                total += num * 100; num = 0
-            elif c == "十":
-                total += (num or 1) * 10; num = 0
+            elif c in "千百十":
+                total += (num or (1 if c == "十" else 0)) * {"千": 1000, "百": 100, "十": 10}[c]
+                num = 0
         return total + num
     return int("".join(str(DIG[c]) for c in s if c in DIG))
 

@@ -19,7 +19,7 @@ from dashboard.i18n import LANGS, t  # noqa: E402
 
 PAGES = Path(__file__).resolve().parent / "pages"
 
-st.set_page_config(page_title="夜郎印象 QA", page_icon="🎧", layout="wide")
+st.set_page_config(page_title="夜郎印象 QA", page_icon=":material/headset_mic:", layout="wide")
 if "lang" not in st.session_state:
     st.session_state["lang"] = data.settings().language if data.settings().language in LANGS else "zh"
 
@@ -44,7 +44,7 @@ def login_page() -> None:
 
 user = data.user()
 if not user:
-    st.navigation([st.Page(login_page, title=t("login"), icon="🔑")]).run()
+    st.navigation([st.Page(login_page, title=t("login"), icon=":material/login:")]).run()
     st.stop()
 
 role = user["role"]
@@ -54,17 +54,19 @@ def page(file: str, key: str, icon: str, default: bool = False) -> st.Page:
     return st.Page(PAGES / file, title=t(key), icon=icon, url_path=file.removesuffix(".py"), default=default)
 
 
-sections: dict[str, list] = {t("nav_review"): [page("review_queue.py", "page_queue", "📋", default=True),
-                                               page("call_review.py", "page_call", "🎧")]}
+sections: dict[str, list] = {t("nav_review"): [page("review_queue.py", "page_queue", ":material/fact_check:", default=True),
+                                               page("call_review.py", "page_call", ":material/headset_mic:")]}
 reports = []
 if role != "agent":
-    reports += [page("daily_report.py", "page_daily", "📊"), page("agreement.py", "page_agreement", "⚖️")]
+    reports += [page("daily_report.py", "page_daily", ":material/bar_chart:"),
+                page("agreement.py", "page_agreement", ":material/balance:")]
 else:
-    reports += [page("daily_report.py", "page_daily", "📊")]
-reports.append(page("coaching.py", "page_coaching", "🎓"))
+    reports += [page("daily_report.py", "page_daily", ":material/bar_chart:")]
+reports.append(page("coaching.py", "page_coaching", ":material/school:"))
 sections[t("nav_reports")] = reports
 if role != "agent":
-    sections[t("nav_crm")] = [page("customers.py", "page_customers", "👤"), page("crm_reports.py", "page_crm_reports", "💳")]
+    sections[t("nav_crm")] = [page("customers.py", "page_customers", ":material/person_search:"),
+                              page("crm_reports.py", "page_crm_reports", ":material/credit_card:")]
 
 with st.sidebar:
     st.caption(f"{t('logged_in_as')}：{user['username']}（{role}）")

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from dashboard import data
-from dashboard.i18n import t
+from dashboard.i18n import lang, t
 
 
 def mmss(seconds: float | None) -> str:
@@ -30,6 +30,18 @@ def local_time(value) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo("UTC"))
     return value.astimezone(ZoneInfo(data.settings().timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def kind_label(kind: str) -> str:
+    """The customer kind in Chinese (the CRM's own labels) or as written in English."""
+    if lang() == "en":
+        return kind.replace("_", " ")
+    try:
+        from crm.models import KIND_LABELS_ZH, CustomerKind
+
+        return KIND_LABELS_ZH[CustomerKind(kind)]
+    except (ImportError, ValueError, KeyError):
+        return kind
 
 
 def score(value: float | None) -> str:

@@ -63,15 +63,15 @@ with main:
     is_final = review["status"] == "final"
 
     def finding_block(f: dict) -> None:
-        icon = {"fail": "❌", "pass": "✅"}.get(f["outcome"], "➖")
-        label = f"{icon} {f['rule_id']}" + (" ⚠️" if f["critical"] else "")
+        icon = {"fail": ":material/cancel:", "pass": ":material/check_circle:"}.get(f["outcome"], ":material/remove:")
+        label = f["rule_id"] + (" · :material/warning: " + t("critical") if f["critical"] else "")
         if f["verdict"]:
             label += " · " + (t("confirm") if f["verdict"]["verdict"] == "confirmed" else t("overturn"))
-        with st.expander(label, expanded=f["outcome"] == "fail"):
+        with st.expander(label, expanded=f["outcome"] == "fail", icon=icon):
             st.write(f["message"])
             for i, ev in enumerate(f["evidence"]):
-                c1, c2 = st.columns([1, 5])
-                if c1.button(f"▶ {ui.mmss(ev['start'])}", key=f"jump_{f['id']}_{i}", help=t("jump")):
+                c1, c2 = st.columns([1.4, 4], vertical_alignment="center")
+                if c1.button(ui.mmss(ev["start"]), key=f"jump_{f['id']}_{i}", help=t("jump"), icon=":material/play_arrow:"):
                     st.session_state[seek_key] = ev["start"]
                     st.rerun()
                 who = t(f"{ev['speaker']}_lane") if ev.get("speaker") else ""
@@ -94,13 +94,13 @@ with main:
         finding_block(f)
     with st.expander(f"{t('other_findings')}（{len(others)}）"):
         for f in others:
-            icon = "✅" if f["outcome"] == "pass" else "➖"
+            icon = ":material/check_circle:" if f["outcome"] == "pass" else ":material/remove:"
             st.markdown(f"{icon} `{f['rule_id']}` {f['message']}")
 
     st.subheader(t("transcript"))
     h1, h2 = st.columns(2)
-    h1.markdown(f"**🎧 {t('agent_lane')}**")
-    h2.markdown(f"**👤 {t('customer_lane')}**")
+    h1.markdown(f"**:material/headset_mic: {t('agent_lane')}**")
+    h2.markdown(f"**:material/person: {t('customer_lane')}**")
     for u in detail["transcript"]:
         left, right = st.columns(2)
         lane = left if u["speaker"] == "agent" else right

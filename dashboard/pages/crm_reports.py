@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 import streamlit as st
 
@@ -11,8 +11,7 @@ from dashboard.i18n import t
 
 user = ui.require_user()
 st.header(t("page_crm_reports"))
-last_month = (date.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
-month = st.text_input(t("month"), value=last_month, key="crm_month")
+month = st.text_input(t("month"), value=date.today().strftime("%Y-%m"), key="crm_month")
 
 try:
     commission = data.crm("commission_report", month=month)
@@ -31,7 +30,8 @@ else:
     st.caption(t("no_data"))
 
 st.subheader(t("feedback_analysis"))
-st.caption(f"{feedback['total']} · reply rate {feedback['reply_rate'] if feedback['reply_rate'] is not None else '–'}")
+rate = feedback["reply_rate"]
+st.caption(f"{feedback['total']} · {t('reply_rate')} {f'{rate:.0%}' if rate is not None else '–'}")
 if feedback["counts"]:
     st.dataframe(feedback["counts"], hide_index=True)
 

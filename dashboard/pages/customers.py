@@ -18,7 +18,7 @@ except Exception as exc:  # noqa: BLE001 - the CRM package may be missing from a
 if not found:
     st.info(t("no_data"))
     st.stop()
-st.dataframe([{"#": c["id"], t("customer"): c["name"], t("company"): c.get("company"), t("kind"): c["kind"],
+st.dataframe([{"#": c["id"], t("customer"): c["name"], t("company"): c.get("company"), t("kind"): ui.kind_label(c["kind"]),
                t("contact"): c.get("contact_person")} for c in found], hide_index=True, width="stretch")
 customer_id = st.selectbox(t("profile"), [c["id"] for c in found],
                            format_func=lambda i: next(f"{c['code']} {c['name']}" for c in found if c["id"] == i))

@@ -29,7 +29,7 @@ st.subheader(t("scorecard"))
 rows = [{t("rank"): r["rank"], t("agent"): r["agent_id"], t("total_calls"): r["calls"], t("avg_score"): r["avg_score"],
          t("min_score"): r["min_score"], t("critical_failed"): r["critical_failed"],
          t("fails"): sum(r["fails"].values()), t("hold_time"): r["hold_total_s"], t("dead_air_time"): r["dead_air_total_s"],
-         t("aht"): r["avg_handle_s"]} for r in card["agents"]]
+         t("aht_s"): r["avg_handle_s"]} for r in card["agents"]]
 st.dataframe(rows, hide_index=True, width="stretch")
 e1, e2, _ = st.columns([1, 1, 4])
 e1.download_button(t("export_csv"), data.export_csv(card), file_name=f"scorecard-{day}.csv", mime="text/csv")
@@ -52,8 +52,13 @@ with right:
         if p["avg_score"] is not None:
             series.setdefault(p["agent_id"].replace("*", t("team")), {})[str(p["week"])] = p["avg_score"]
     if series:
-        weeks = sorted({w for s in series.values() for w in s})
-        st.line_chart({name: [s.get(w) for w in weeks] for name, s in series.items()} | {"week": weeks}, x="week")
+        import altair as alt
+
+        long = [{"week": w, t("agent"): name, t("avg_score"): v} for name, s in series.items() for w, v in s.items()]
+        chart = alt.Chart(alt.Data(values=long)).mark_line(point=True).encode(
+            x=alt.X("week:O", title=None), y=alt.Y(f"{t('avg_score')}:Q", scale=alt.Scale(domain=[0, 100])),
+            color=f"{t('agent')}:N")
+        st.altair_chart(chart, width="stretch")
     else:
         st.caption(t("no_data"))
 

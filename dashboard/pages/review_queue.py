@@ -36,7 +36,7 @@ if not items:
 
 rows = [{"ID": c["call_id"], t("started"): ui.local_time(c["started_at"]), t("agent"): c["agent_id"],
          t("direction"): t(c["direction"]) if c["direction"] else "–", t("auto_score"): c["score"],
-         t("final_score"): c["final_score"], t("critical_failed"): "⚠️" if c["critical_failed"] else "",
+         t("final_score"): ui.score(c["final_score"]), t("critical_failed"): "⚠" if c["critical_failed"] else "",
          t("review_status"): t(f"status_{c['review_status']}")} for c in items]
 st.dataframe(rows, hide_index=True, width="stretch")
 pages = max(1, (total + 49) // 50)

@@ -49,7 +49,7 @@ def test_call_page_shows_findings_evidence_transcript_and_the_vip_card(page):
 
 def test_evidence_button_moves_the_player_to_the_moment(page):
     at = page("call_review", call_id="DEMO001")
-    jump = next(b for b in at.button if b.key and b.key.startswith("jump_") and b.label == "▶ 00:22")
+    jump = next(b for b in at.button if b.key and b.key.startswith("jump_") and b.label == "00:22")
     jump.click().run()
     assert at.session_state["seek_DEMO001"] == 22.6
 
