@@ -155,9 +155,27 @@ def seed_demo(settings: Settings, *, calls: int = 3) -> list[tuple[str, str, str
         store_call(demo_analysis(f"DEMO{i + 1:03d}", source_path=str(audio), agent_id=agents[i % 3],
                                  started_at=base + timedelta(hours=i), fails=fails,
                                  customer_number=DEMO_PHONE if i == 0 else f"1380000{i:04d}"), settings)
+    with session_scope(settings) as session:
+        seed_coaching(session)
     try:
         with session_scope(settings) as session:
             seed_crm_customer(session)
-    except ImportError:
+    except ImportError:  # a build without the crm package
         pass
     return logins
+
+
+def seed_coaching(session: Session) -> None:
+    """One coaching session on the closing question, from DEMO002's last moment (once)."""
+    from sqlmodel import select
+
+    from qa_engine.api.services.coaching import CoachingSessionCreate, create_session
+    from qa_engine.storage.app_models import CoachingMomentBase, CoachingSession
+
+    if session.exec(select(CoachingSession.id)).first() is not None:
+        return
+    create_session(session, username="trainer", data=CoachingSessionCreate(
+        title="结束语规范：询问是否还有其他需要", target_rule="close.anything_else",
+        notes="结束通话前须询问客户是否还有其他需要（第27条1），并感谢来电。",
+        moments=[CoachingMomentBase(call_id="DEMO002", start=56.0, end=64.0, note="缺少“还有其他可以帮您的吗”")],
+        agent_ids=["108", "109"]))

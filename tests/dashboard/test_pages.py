@@ -89,15 +89,24 @@ def test_english_switch(page):
 
 def test_coaching_page_builds_a_session_and_compares(page):
     at = page("coaching", user="trainer")
-    assert "暂无数据" in texts(at)
+    assert "结束语规范" in texts(at)  # the demo session
     form_inputs = at.text_input
     form_inputs[0].input("结束语培训")
     at.multiselect[0].set_value(["DEMO001"])
     at.multiselect[1].set_value(["108"])
     next(b for b in at.button if b.label == "创建").click().run()
     assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox[-1].value == at.session_state["coach_id"]
     assert "结束语培训" in texts(at)
     assert any("DEMO001" in e.label for e in at.expander)
+
+
+def test_agent_marks_own_coaching_completed(page):
+    at = page("coaching", user="agent108")
+    assert "结束语规范" in texts(at)
+    at.button(key="done_108").click().run()
+    assert not at.exception
+    assert "已完成" in texts(at)
 
 
 def test_agreement_page_runs(page):
