@@ -87,6 +87,31 @@ def ingest(folder: Annotated[Path, typer.Argument(help="folder of recordings wit
     raise typer.Exit(1 if summary.failed and not (summary.analysed or summary.skipped) else 0)
 
 
+@app.command()
+def demo(
+    serve: Annotated[bool, typer.Option(help="start the API and the dashboard afterwards")] = True,
+    api_port: int = 8000,
+    dashboard_port: int = 8501,
+) -> None:
+    """Analyse the demo calls, load demo CRM data and users, then start the service and dashboard."""
+    from tqdm import tqdm
+
+    from qa_engine import demo as demo_mod
+
+    settings = get_settings()
+    paths = demo_mod.find_recordings(demo_mod.DEMO_CALLS)
+    with tqdm(total=len(paths), unit="call", desc="analysing demo calls") as bar:
+        summary, logins = demo_mod.prepare_demo(settings, on_progress=lambda _p: bar.update(1))
+    typer.echo(f"analysed: {len(summary.analysed)}  skipped (already stored): {len(summary.skipped)}  failed: {len(summary.failed)}")
+    for path, reason in summary.failed:
+        typer.echo(f"  failed: {reason}")
+    typer.echo(f"database: {settings.db_url}")
+    typer.echo(f"dashboard: http://localhost:{dashboard_port}   API: http://localhost:{api_port}/docs")
+    typer.echo("demo logins: " + ", ".join(f"{u}/{p} ({r})" for u, p, r in logins))
+    if serve:
+        demo_mod.serve(settings, api_port=api_port, dashboard_port=dashboard_port)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the database schema to the newest migration."""
