@@ -32,6 +32,10 @@ def local_time(value) -> str:
     return value.astimezone(ZoneInfo(data.settings().timezone)).strftime("%Y-%m-%d %H:%M")
 
 
+def pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:+.0%}" if value < 0 else f"{value:.0%}"
+
+
 def kind_label(kind: str) -> str:
     """The customer kind in Chinese (the CRM's own labels) or as written in English."""
     if lang() == "en":

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Set up a virtual environment and run the test suite (the README's second command).
-# Installs the system packages the tests need (Chromium for the browser test, ffmpeg for codecs)
+# Installs the system packages the tests need (Chromium and CJK fonts for the browser test)
 # when they are missing and apt-get is available.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
+# Chinese glyphs for the dashboard screenshots taken by the browser test.
+fc-list 2>/dev/null | grep -qi "noto.*cjk" || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${need[@]}" >/dev/null

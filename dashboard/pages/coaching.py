@@ -39,7 +39,7 @@ if not sessions:
     st.info(t("no_data"))
     st.stop()
 st.subheader(t("sessions"))
-st.dataframe([{"#": s["id"], t("title"): s["title"], t("target_rule"): s["target_rule"], t("scheduled_on"): s["scheduled_on"],
+st.dataframe([{"#": s["id"], t("title"): s["title"], t("target_rule"): s["target_rule"], t("scheduled_on"): str(s["scheduled_on"] or "–"),
                t("assignments"): f"{s['completed']}/{s['assigned']}"} for s in sessions], hide_index=True, width="stretch")
 ids = [s["id"] for s in sessions]
 default = ids.index(st.session_state["coach_id"]) if st.session_state.get("coach_id") in ids else 0
@@ -76,6 +76,6 @@ for a in d["assignments"]:
 
 if d["comparison"]:
     st.subheader(t("before_after"))
-    st.dataframe([{t("agent"): c["agent_id"], t("before"): c["before"]["fail_rate"], "n₁": c["before"]["calls"],
-                   t("after"): c["after"]["fail_rate"], "n₂": c["after"]["calls"], t("change"): c["change"]}
+    st.dataframe([{t("agent"): c["agent_id"], t("before"): ui.pct(c["before"]["fail_rate"]), "n₁": c["before"]["calls"],
+                   t("after"): ui.pct(c["after"]["fail_rate"]), "n₂": c["after"]["calls"], t("change"): ui.pct(c["change"])}
                   for c in d["comparison"]], hide_index=True, width="stretch")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
@@ -50,7 +49,7 @@ class Event:
     def evidence(self) -> Evidence:
         label = {"hold": "保持", "transfer": "转接"}.get(self.kind, self.kind)
         kind = f"（{self.hold.kind}）" if self.hold else ""
-        return Evidence(start=self.start, end=self.end, text=f"{label}{kind} {self.start:.1f}–{self.end:.1f}s")
+        return trusted_evidence(self.start, self.end, f"{label}{kind} {self.start:.1f}–{self.end:.1f}s")
 
 
 class Scope(BaseModel):
@@ -82,22 +81,57 @@ QUESTION_MARKS = ("?", "？", "吗", "请问", "什么", "怎么", "哪", "多�
 EVENT_TOLERANCE_S = 1.0
 
 
+_new = object.__new__
+_setattr = object.__setattr__
+_EV_FIELDS = frozenset({"start", "end", "text"})
+_EV_FIELDS_SPEAKER = frozenset({"speaker", "start", "end", "text"})
+
+
+def trusted_evidence(start: float, end: float, text: str = "", speaker: str | None = None) -> Evidence:
+    """``Evidence(...)`` for values the engine built itself (no validation; same fields set, same
+    dump): constructing models is a large share of a call's time otherwise."""
+    e = _new(Evidence)
+    _setattr(e, "__dict__", {"speaker": speaker, "start": float(start), "end": float(end), "text": text})
+    _setattr(e, "__pydantic_fields_set__", set(_EV_FIELDS if speaker is None else _EV_FIELDS_SPEAKER))
+    _setattr(e, "__pydantic_extra__", None)
+    _setattr(e, "__pydantic_private__", None)
+    return e
+
+
 class CallView:
-    """One call prepared for evaluation; caches views, matches, scopes and events."""
+    """One call prepared for evaluation; caches views, matches, scopes and events.
+
+    Everything is computed lazily and at most once per call: the normalised views of all utterances
+    (one ``translate`` per view over the whole call joined with ``T.SEP``), the matches of each
+    phrase-list group (one automaton pass per group and speaker), scopes, events and evidence.
+    """
 
     def __init__(self, ctx: CallContext, index: PhraseIndex, transfer_cfg: dict | None = None):
         self.ctx = ctx
         self.index = index
         self.utts = sorted(ctx.transcript, key=lambda u: u.start)
+        self._texts = [u.text for u in self.utts]
+        self._speakers = [u.speaker for u in self.utts]
+        # a speaker's utterances are normalised in one pass over their joined text, unless a text
+        # contains the separator itself
+        self._joinable = all(T.SEP not in t for t in self._texts)
         self._views: dict[tuple[int, str], str] = {}
+        self._spk_views: dict[tuple[str, str], list[str]] = {}
+        self._spk_joined: dict[tuple[str, str], str] = {}
+        self._raw: dict[tuple[int, int], tuple] = {}
         self._matches: dict[tuple[int, int], dict[str, list[Match]]] = {}
         self._scopes: dict[tuple, list[int]] = {}
+        self._evidence: list[Evidence | None] = [None] * len(self.utts)
+        self._questions: list[bool] | None = None
         self.memo: dict = {}
         self._events: dict[str, list[Event]] = {}
         self._transfer_cfg = transfer_cfg or {}
         self.by_speaker = {"agent": [], "customer": [], "any": list(range(len(self.utts)))}
-        for i, u in enumerate(self.utts):
-            self.by_speaker[u.speaker].append(i)
+        self._pos: list[int] = []
+        for i, sp in enumerate(self._speakers):
+            lst = self.by_speaker[sp]
+            self._pos.append(len(lst))
+            lst.append(i)
 
     # --- text -------------------------------------------------------------------------------
     def view(self, i: int, channel: str) -> str:
@@ -105,8 +139,11 @@ class CallView:
         key = (i, channel)
         v = self._views.get(key)
         if v is None:
-            if channel == "clean":
-                v = T.clean(self.utts[i].text)
+            full = self._spk_views.get((self._speakers[i], channel))
+            if full is not None:
+                v = full[self._pos[i]]
+            elif channel == "clean":
+                v = T.clean(self._texts[i])
             elif channel == "chars":
                 v = T.numerals_to_arabic(self.view(i, "clean"))
             elif channel == "pinyin":
@@ -119,59 +156,69 @@ class CallView:
     def views(self, i: int) -> tuple[str, str, str]:
         return self.view(i, "chars"), self.view(i, "pinyin"), self.view(i, "fuzzy")
 
-    def found(self, i: int, list_id: str) -> list[Match]:
-        """Matches of one list in utterance i (the list's whole group is matched once and cached)."""
-        g = self.index.group_of[list_id]
-        m = self._matches.get((i, g))
-        if m is None:
-            if g == 0 and not self.index.groups[0].patterns:
-                self._batch(g, self.utts[i].speaker)
-                m = self._matches[(i, g)]
+    def speaker_view(self, speaker: str, channel: str) -> list[str]:
+        """One view of all utterances of a speaker, normalised in one pass over their joined text."""
+        key = (speaker, channel)
+        v = self._spk_views.get(key)
+        if v is None:
+            idx = self.by_speaker[speaker]
+            if not self._joinable or not idx:
+                v = [self.view(i, channel) for i in idx]
             else:
-                m = self._matches[(i, g)] = self.index.groups[g].match(lambda ch: self.view(i, ch))
+                if channel == "clean":
+                    joined = T.clean(T.SEP.join([self._texts[i] for i in idx]))
+                else:
+                    src = "pinyin" if channel == "fuzzy" else "clean"
+                    self.speaker_view(speaker, src)
+                    base = self._spk_joined[(speaker, src)]
+                    joined = (T.numerals_to_arabic(base) if channel == "chars" else
+                              T.pinyin_of_clean(base) if channel == "pinyin" else T.fuzzy_of_pinyin(base))
+                self._spk_joined[key] = joined
+                v = joined.split(T.SEP)
+            self._spk_views[key] = v
+        return v
+
+    def found(self, i: int, list_id: str) -> list[Match]:
+        """Matches of one list in utterance i (the list's whole group is matched once and cached).
+
+        Group 0 (lists searched in every utterance of a speaker) is matched over all utterances of
+        the speaker in one pass; other groups utterance by utterance, as narrow scopes need a few."""
+        g = self.index.group_of[list_id]
+        key = (i, g)
+        m = self._matches.get(key)
+        if m is None:
+            group = self.index.groups[g]
+            raw = self._raw.pop(key, None)
+            if raw is None and g == 0 and self._joinable:
+                self._batch(g, self._speakers[i])
+                raw = self._raw.pop(key)
+            if raw is None:
+                m = group.match(lambda ch: self.view(i, ch))
+            else:
+                m = group.finish(raw[0], raw[1], lambda: self.view(i, "chars"))
+            self._matches[key] = m
         return m.get(list_id, ())
 
     def _batch(self, g: int, speaker: str) -> None:
-        """Match a group over all utterances of a speaker in one pass (joined with T.SEP)."""
-        from qa_engine.rules.phrases import Match
-
+        """Run a group's automata once over all utterances of a speaker (joined with T.SEP)."""
         idx = self.by_speaker[speaker]
-        joined: dict[str, str] = {}
-        starts: dict[str, list[int]] = {}
-
-        def view(channel: str) -> str:
-            v = joined.get(channel)
-            if v is None:
-                if channel == "clean":
-                    v = T.clean(T.SEP.join(self.utts[i].text for i in idx))
-                elif channel == "chars":
-                    v = T.numerals_to_arabic(view("clean"))
-                elif channel == "pinyin":
-                    v = T.pinyin_of_clean(view("clean"))
-                else:
-                    v = T.fuzzy_of_pinyin(view("pinyin"))
-                joined[channel] = v
-                pos, offs = 0, []
-                for i, part in zip(idx, v.split(T.SEP)):
-                    self._views.setdefault((i, channel), part)
-                    offs.append(pos)
-                    pos += len(part) + 1
-                starts[channel] = offs
-            return v
-
-        per: dict[int, dict[str, list[Match]]] = {i: {} for i in idx}
-        for list_id, matches in self.index.groups[g].match(view).items():
-            for m in matches:
-                offs = starts[m.channel]
-                k = bisect_right(offs, m.start) - 1
-                per[idx[k]].setdefault(list_id, []).append(
-                    Match(m.phrase, m.channel, m.start - offs[k], m.end - offs[k]))
-        for i in idx:
-            self._matches[(i, g)] = per[i]
+        group = self.index.groups[g]
+        views = [(ch, self.speaker_view(speaker, ch)) for ch in group.channels]
+        for k, raw in enumerate(group.scan_many(views, list(range(len(idx))))):
+            self._raw[(idx[k], g)] = raw
 
     def evidence(self, i: int) -> Evidence:
-        u = self.utts[i]
-        return Evidence(speaker=u.speaker, start=u.start, end=u.end, text=u.text)
+        e = self._evidence[i]
+        if e is None:
+            u = self.utts[i]
+            e = self._evidence[i] = trusted_evidence(u.start, u.end, u.text, u.speaker)
+        return e
+
+    def is_question(self, i: int) -> bool:
+        q = self._questions
+        if q is None:
+            q = self._questions = [any(m in t for m in QUESTION_MARKS) for t in self._texts]
+        return q[i]
 
     def scope_cached(self, s: Scope, key: tuple, event: Event | None) -> list[int]:
         """``scope`` memoised per call (several operators share a scope, e.g. around each hold)."""
@@ -215,12 +262,13 @@ class CallView:
     def scope(self, s: Scope, event: Event | None) -> list[int]:
         idx = self.by_speaker[s.speaker]
         if s.question:
-            idx = [i for i in idx if any(q in self.utts[i].text for q in QUESTION_MARKS)]
+            idx = [i for i in idx if self.is_question(i)]
         if event is not None:
             idx = self._event_scope(idx, s, event)
         if s.first_turn and idx:
-            other = [j for j in range(idx[0] + 1, len(self.utts)) if self.utts[j].speaker != self.utts[idx[0]].speaker]
-            stop = other[0] if other else len(self.utts)
+            sp = self._speakers
+            first = sp[idx[0]]
+            stop = next((j for j in range(idx[0] + 1, len(sp)) if sp[j] != first), len(sp))
             idx = [i for i in idx if i < stop]
         if s.first is not None:
             idx = idx[: s.first]

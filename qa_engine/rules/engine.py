@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from qa_engine.rules.context import CallContext, CallView
+from qa_engine.rules.context import CallContext, CallView, trusted_evidence
 from qa_engine.rules.loader import CompiledRule, RuleSet
 from qa_engine.rules.operators import Env, Result
 from qa_engine.types import Evidence, Finding, Score
@@ -18,12 +18,21 @@ class _Template(dict):
         return "{" + key + "}"
 
 
+_OUTCOME_FIELD = {"pass": "pass_", "fail": "fail", "n/a": "na"}
+
+
 def _message(rule: CompiledRule, outcome: str, r: Result, lang: str) -> str:
     messages = rule.messages.get(lang) or rule.messages["zh"]
-    template = {"pass": messages.pass_, "fail": messages.fail, "n/a": messages.na}[outcome]
+    template = getattr(messages, _OUTCOME_FIELD[outcome])
+    detail = (r.en if lang == "en" else r.zh) or (r.zh or r.en)
+    if "{" not in template and "}" not in template:
+        return template.strip()  # nothing to fill in (format_map would return it unchanged)
+    if template == "{detail}":
+        return detail.strip()
     values = _Template(rule.params)
-    values.update(r.facts or {})
-    values["detail"] = (r.en if lang == "en" else r.zh) or (r.zh or r.en)
+    if r.facts:
+        values.update(r.facts)
+    values["detail"] = detail
     values["title"] = rule.title_en if lang == "en" else rule.title_zh
     try:
         return template.format_map(values).strip()
@@ -31,17 +40,28 @@ def _message(rule: CompiledRule, outcome: str, r: Result, lang: str) -> str:
         return values["detail"]
 
 
+_new = object.__new__
+_setattr = object.__setattr__
+_FINDING_FIELDS = frozenset(Finding.model_fields)
+
+
 def _finding(rule: CompiledRule, outcome: str, r: Result, lang: str, view: CallView) -> Finding:
     evidence = list(r.evidence)
     if outcome == "fail" and not evidence:
         # every fail carries evidence: fall back to the whole call
         end = view.ctx.metrics.duration_s or (view.utts[-1].end if view.utts else 0.0)
-        evidence = [Evidence(start=0.0, end=end, text=r.zh or rule.title_zh)]
-    return Finding(
-        rule_id=rule.id, outcome=outcome, message=_message(rule, outcome, r, lang), evidence=evidence,
-        rule_version=rule.version, rule_hash=rule.hash, section=rule.section, weight=rule.weight,
-        critical=rule.critical,
-    )
+        evidence = [trusted_evidence(0.0, end, r.zh or rule.title_zh)]
+    # Finding(...) without re-validating what the engine built (same fields, same dump)
+    f = _new(Finding)
+    _setattr(f, "__dict__", {
+        "rule_id": rule.id, "outcome": outcome, "message": _message(rule, outcome, r, lang), "evidence": evidence,
+        "rule_version": rule.version, "rule_hash": rule.hash, "section": rule.section, "weight": rule.weight,
+        "critical": rule.critical,
+    })
+    _setattr(f, "__pydantic_fields_set__", set(_FINDING_FIELDS))
+    _setattr(f, "__pydantic_extra__", None)
+    _setattr(f, "__pydantic_private__", None)
+    return f
 
 
 def evaluate_rule(rule: CompiledRule, view: CallView, lang: str = "zh") -> Finding:
@@ -56,15 +76,17 @@ def evaluate_rule(rule: CompiledRule, view: CallView, lang: str = "zh") -> Findi
     except Exception as exc:  # noqa: BLE001 - one broken rule must not lose the other findings
         log.exception("rule %s failed", rule.id)
         r = Result(None, [], f"规则执行出错：{exc!r}", f"rule error: {exc!r}")
-    outcome = "n/a" if r.value is None else ("pass" if r.value else "fail")
-    return _finding(rule, outcome, r, lang, view)
+    v = r.value
+    return _finding(rule, "n/a" if v is None else ("pass" if v else "fail"), r, lang, view)
 
 
 def evaluate(ruleset: RuleSet, ctx: CallContext, *, lang: str = "zh", only: Iterable[str] | None = None) -> list[Finding]:
     """Exactly one Finding per rule of the set (in scorecard order); ``lang`` 'zh' or 'en'."""
     view = CallView(ctx, ruleset.index, ruleset.transfer)
-    wanted = set(only) if only is not None else None
-    return [evaluate_rule(rule, view, lang) for rule in ruleset.rules if wanted is None or rule.id in wanted]
+    if only is None:
+        return [evaluate_rule(rule, view, lang) for rule in ruleset.rules]
+    wanted = set(only)
+    return [evaluate_rule(rule, view, lang) for rule in ruleset.rules if rule.id in wanted]
 
 
 def score_call(ruleset: RuleSet, findings: list[Finding]) -> Score:

@@ -58,6 +58,7 @@ class _Group:
                 for phrase in phrases:
                     _add(entries, pl, phrase, is_exc)
         self.automata = [(c, a) for c in CHANNELS if (a := _build(entries[c])) is not None]
+        self.channels = [c for c, _ in self.automata]
         self.with_exceptions = frozenset(pl.id for pl in lists if pl.exceptions)
         self.patterns = {pl.id: re.compile("|".join(f"(?:{p})" for p in pl.patterns)) for pl in lists if pl.patterns}
 
@@ -77,10 +78,50 @@ class _Group:
                         found[list_id].append(m)
                     else:
                         found[list_id] = [m]
+        return self.finish(found, exceptions, lambda: view("chars"))
+
+    def scan_many(self, views: list[tuple[str, list[str]]], idx: list[int]) -> list[tuple[dict, list]]:
+        """Automaton matches of several texts in one pass per channel: the texts ``views[ch][i]``
+        for i in ``idx`` are joined with ``T.SEP`` (which no key contains). Returns, per text, the
+        raw ``(found, exceptions)`` in the text's own positions, to pass to ``finish``; equal to
+        what ``match`` collects text by text."""
+        out: list[tuple[dict, list]] = [({}, []) for _ in idx]
+        if not idx:
+            return out
+        by_channel = dict(views)
+        for channel, automaton in self.automata:
+            parts = by_channel[channel]
+            texts = [parts[i] for i in idx]
+            offs, pos = [], 0
+            for t in texts:
+                offs.append(pos)
+                pos += len(t) + 1
+            k, nxt, last = 0, (offs[1] if len(offs) > 1 else pos + 1), len(offs) - 1
+            for end, (length, owners) in automaton.iter(T.SEP.join(texts)):
+                start = end + 1 - length
+                while start >= nxt:  # matches come in order of their end, and never span a SEP
+                    k += 1
+                    nxt = offs[k + 1] if k < last else pos + 1
+                base = offs[k]
+                found, exceptions = out[k]
+                for list_id, is_exc, phrase in owners:
+                    m = Match(phrase, channel, start - base, end + 1 - base)
+                    if is_exc:
+                        exceptions.append((list_id, m))
+                    elif list_id in found:
+                        found[list_id].append(m)
+                    else:
+                        found[list_id] = [m]
+        return out
+
+    def finish(self, found: dict[str, list[Match]], exceptions: list[tuple[str, Match]],
+               chars: Callable[[], str]) -> dict[str, list[Match]]:
+        """Adds the ``patterns`` matches (over the characters view) and drops matches inside an
+        exception of their list."""
         if self.patterns:
-            chars = view("chars")
+            text = chars()
             for list_id, regex in self.patterns.items():
-                for rm in regex.finditer(chars):
+                for rm in regex.finditer(text):
                     found.setdefault(list_id, []).append(Match(rm.group(), "chars", rm.start(), rm.end()))
         if exceptions:
             for list_id in self.with_exceptions & found.keys():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -26,6 +26,9 @@ class Call(SQLModel, table=True):
     """One recording. ``status`` is ``analysed`` or ``failed`` (then ``error`` says why)."""
 
     __tablename__ = "calls"
+    # The call list filters by agent and day and joins the current analysis's findings.
+    __table_args__ = (Index("ix_calls_agent_date", "agent_id", "local_date"),
+                      Index("ix_calls_current_analysis", "current_analysis_id"))
 
     id: int | None = Field(default=None, primary_key=True)
     call_id: str = Field(index=True, unique=True, max_length=128)
@@ -103,6 +106,8 @@ class Analysis(SQLModel, table=True):
 
 class FindingRow(SQLModel, table=True):
     __tablename__ = "findings"
+    # "calls where rule X failed" is answered from this index alone.
+    __table_args__ = (Index("ix_findings_rule_outcome_analysis", "rule_id", "outcome", "analysis_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     analysis_id: int = Field(foreign_key="analyses.id", index=True, ondelete="CASCADE")

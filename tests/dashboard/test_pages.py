@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from conftest import texts
+from apptest_helpers import texts
 from streamlit.testing.v1 import AppTest
 
 from qa_engine.config import REPO_ROOT
