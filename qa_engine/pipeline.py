@@ -62,7 +62,9 @@ def _mono(roles: RoleAudio, record: CallRecord, settings: Settings, model, hotwo
     # A first pass finds tones and music, so no text is transcribed from them.
     exclude = asr_exclusions(analyze_audio(roles, record, settings, speech={"agent": [], "customer": []}))
     segments = transcribe(model, roles.mono, settings=settings, exclude=exclude, hotwords=hotwords)
-    mono = diarize_call(roles.mono, segments, record, settings, pipeline=pipeline)
+    # The same exclusions keep ringback, busy tone and hold music out of the speaker clustering
+    # (left in, a two-way clustering splits "tone" from "speech" instead of agent from customer).
+    mono = diarize_call(roles.mono, segments, record, settings, pipeline=pipeline, exclude=exclude)
     metrics = analyze_audio(roles, record, settings, speech=mono.speech)
     metrics.diarization = mono.info
     return mono.utterances, metrics

@@ -9,6 +9,8 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # Chinese glyphs for the dashboard screenshots taken by the browser test.
 fc-list 2>/dev/null | grep -qi "noto.*cjk" || need+=(fonts-noto-cjk)
+# A real PostgreSQL server for the production-database tests.
+command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
@@ -18,6 +20,8 @@ VENV=${VENV:-.venv}
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
 "$VENV/bin/python" -m pip install -q -e ".[test]"
+QA_TEST_POSTGRES_URL=$(bash scripts/start_postgres.sh || true)
+export QA_TEST_POSTGRES_URL
 # Assemble and verify the Whisper model once, before the timed tests.
 "$VENV/bin/qa-engine" models prepare
 exec "$VENV/bin/python" -m pytest -ra "$@"

@@ -23,24 +23,39 @@ from qa_engine.diarization.metrics import DerResult, diarization_error_rate
 from qa_engine.diarization.pyannote_backend import PyannoteUnavailable
 from qa_engine.diarization.roles import RoleOptions, assign_roles, assign_speakers, role_speech_spans
 from qa_engine.diarization.types import Diarization, MonoResult, RoleAssignment, SegmentLike, Turn
+from qa_engine.types import Span
 
 __all__ = [
     "DerResult", "Diarization", "EmbeddedOptions", "MonoResult", "PyannoteUnavailable", "RoleAssignment",
     "RoleOptions", "Turn", "assign_roles", "assign_speakers", "diarization_error_rate", "diarize",
-    "diarize_call", "diarization_info", "refine_with_segments", "role_speech_spans",
+    "diarize_call", "diarization_info", "refine_with_segments", "role_speech_spans", "without_spans",
 ]
 
 
-def diarize(samples16k: np.ndarray, settings: Settings, *, pipeline: Any = None) -> Diarization:
+def diarize(samples16k: np.ndarray, settings: Settings, *, pipeline: Any = None,
+            exclude: Sequence[Span] | None = None) -> Diarization:
     """Two-speaker diarization of a 16 kHz mono signal.
 
     pyannote when a pipeline is injected or ``settings.diarization_pipeline`` is set (errors are
     raised, not hidden: a configured backend that cannot load is an operator error); otherwise the
     embedded backend, which needs no extra weights.
+
+    ``exclude``: spans known not to be speech (ringback, disconnect tone, hold music — the pipeline's
+    ASR exclusions). No turn is kept inside them. When None, the embedded backend detects tones and
+    music itself; pyannote's turns are kept as they are.
     """
     if pipeline is not None or settings.diarization_pipeline is not None:
-        return pyannote_backend.diarize(samples16k, settings, pipeline=pipeline)
-    return embedded.diarize(samples16k, settings)
+        diar = pyannote_backend.diarize(samples16k, settings, pipeline=pipeline)
+        return without_spans(diar, exclude) if exclude else diar
+    return embedded.diarize(samples16k, settings, exclude=exclude)
+
+
+def without_spans(diarization: Diarization, exclude: Sequence[Span]) -> Diarization:
+    """The diarization with every turn cut out of the ``exclude`` spans."""
+    cut = [(s.start, s.end) for s in exclude]
+    turns = [Turn(start=a, end=b, speaker=t.speaker) for t in diarization.turns
+             for a, b in embedded._subtract(t.start, t.end, cut) if b - a >= 0.05]
+    return Diarization(turns=turns, backend=diarization.backend)
 
 
 def diarization_info(diarization: Diarization, roles: RoleAssignment, der: float | None = None) -> dict:
@@ -58,9 +73,12 @@ def diarization_info(diarization: Diarization, roles: RoleAssignment, der: float
 
 
 def diarize_call(samples16k: np.ndarray, segments: Sequence[SegmentLike], record: object, settings: Settings,
-                 *, pipeline: Any = None) -> MonoResult:
-    """Diarize a mono call, snap turns to the transcript, decide roles, label the utterances."""
-    diar = diarize(samples16k, settings, pipeline=pipeline)
+                 *, pipeline: Any = None, exclude: Sequence[Span] | None = None) -> MonoResult:
+    """Diarize a mono call, snap turns to the transcript, decide roles, label the utterances.
+
+    ``exclude``: non-speech spans (tones, hold music) already found by the caller; see ``diarize``.
+    """
+    diar = diarize(samples16k, settings, pipeline=pipeline, exclude=exclude)
     if diar.backend == embedded.BACKEND:
         diar = refine_with_segments(diar, segments)
     roles = assign_roles(diar, segments, record)

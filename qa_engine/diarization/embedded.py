@@ -1,6 +1,7 @@
 """Embedded two-speaker diarization that needs no extra weights (numpy, librosa, scikit-learn).
 
-Steps: speech spans from the VAD → Bayesian-information-criterion change points inside long spans →
+Steps: speech spans from the VAD, minus telephone tones and music (ringback, disconnect tone, hold
+music: a two-way clustering otherwise separates "tone" from "speech" instead of two voices) → Bayesian-information-criterion change points inside long spans →
 short overlapping windows → per-window voice features (MFCC means/stds, pitch statistics) →
 standardise → two-way agglomerative clustering refined with a linear discriminant → label smoothing
 (median filter, minimum turn length) → turns. ``refine_with_segments`` can then snap turns to the
@@ -55,18 +56,25 @@ DEFAULT_OPTIONS = EmbeddedOptions()
 
 
 def diarize(samples16k: np.ndarray, settings: object | None = None, *, speech: Sequence[Span] | None = None,
-            num_speakers: int = 2, options: EmbeddedOptions = DEFAULT_OPTIONS) -> Diarization:
+            exclude: Sequence[Span] | None = None, num_speakers: int = 2,
+            options: EmbeddedOptions = DEFAULT_OPTIONS) -> Diarization:
     """Diarize a 16 kHz mono signal into ``num_speakers`` (1 or 2) anonymous speakers.
 
-    ``speech`` replaces the VAD (tests, or a caller that already ran it). ``settings`` is accepted
-    for symmetry with the pyannote backend; nothing in it is needed.
+    ``speech`` replaces the VAD (tests, or a caller that already ran it). ``exclude`` are spans that
+    are not speech (tones, hold music; the pipeline passes its ASR exclusions); when both are None
+    the analytics' tone and music detectors find them (``non_speech_spans``). ``settings`` is
+    accepted for symmetry with the pyannote backend; nothing in it is needed.
     """
     samples16k = np.ascontiguousarray(samples16k, dtype=np.float32)
     if speech is None:
         from qa_engine.analytics.vad import speech_spans
 
+        if exclude is None:
+            exclude = non_speech_spans(samples16k)
         speech = speech_spans(samples16k)
     duration = samples16k.size / SAMPLE_RATE
+    if exclude:
+        speech = _subtract_spans(speech, exclude)
     spans = [Span(start=max(s.start, 0.0), end=min(s.end, duration)) for s in speech if s.end - s.start >= 0.05]
     if not spans:
         return Diarization(turns=[], backend=BACKEND)
@@ -80,6 +88,33 @@ def diarize(samples16k: np.ndarray, settings: object | None = None, *, speech: S
     seg_labels = _cluster_segments(features, windows, segments, options)
     turns = _resegment(frames, spans, segments, windows, seg_labels, options)
     return Diarization(turns=_rename_by_appearance(turns), backend=BACKEND)
+
+
+def non_speech_spans(samples16k: np.ndarray) -> list[Span]:
+    """Ringback, disconnect tones and music in a 16 kHz mono signal (the analytics' detectors).
+
+    Silero VAD passes these as speech; left in, they form a "speaker" of their own.
+    """
+    from qa_engine.analytics.frames import compute_frames
+    from qa_engine.analytics.music import music_spans
+    from qa_engine.analytics.params import DEFAULT_PARAMS
+    from qa_engine.analytics.tones import detect_tones
+
+    if samples16k.size < SAMPLE_RATE // 10:
+        return []
+    frames = compute_frames(samples16k)
+    ringback, disconnect = detect_tones(samples16k, frames, "mono", DEFAULT_PARAMS)
+    tones = [Span(start=b.start, end=b.end) for b in ringback + disconnect]
+    return tones + list(music_spans(frames, DEFAULT_PARAMS, exclude=tones))
+
+
+def _subtract_spans(spans: Sequence[Span], remove: Sequence[Span], min_s: float = 0.05) -> list[Span]:
+    out = []
+    for s in spans:
+        for a, b in _subtract(s.start, s.end, [(r.start, r.end) for r in remove]):
+            if b - a >= min_s:
+                out.append(Span(start=a, end=b))
+    return out
 
 
 # --- frame-level features --------------------------------------------------------------------------

@@ -147,7 +147,8 @@ class CallView:
             elif channel == "chars":
                 v = T.numerals_to_arabic(self.view(i, "clean"))
             elif channel == "pinyin":
-                v = T.pinyin_of_clean(self.view(i, "clean"))
+                cleaned = self._views.get((i, "clean"))
+                v = T.pinyin_of_text(self._texts[i]) if cleaned is None else T.pinyin_of_clean(cleaned)
             else:
                 v = T.fuzzy_of_pinyin(self.view(i, "pinyin"))
             self._views[key] = v
@@ -167,6 +168,8 @@ class CallView:
             else:
                 if channel == "clean":
                     joined = T.clean(T.SEP.join([self._texts[i] for i in idx]))
+                elif channel == "pinyin" and (speaker, "clean") not in self._spk_joined:
+                    joined = T.pinyin_of_text(T.SEP.join([self._texts[i] for i in idx]))
                 else:
                     src = "pinyin" if channel == "fuzzy" else "clean"
                     self.speaker_view(speaker, src)
@@ -189,7 +192,7 @@ class CallView:
         if m is None:
             group = self.index.groups[g]
             raw = self._raw.pop(key, None)
-            if raw is None and g == 0 and self._joinable:
+            if raw is None and self._joinable:
                 self._batch(g, self._speakers[i])
                 raw = self._raw.pop(key)
             if raw is None:

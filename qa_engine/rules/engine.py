@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from qa_engine.rules.context import CallContext, CallView, trusted_evidence
 from qa_engine.rules.loader import CompiledRule, RuleSet
 from qa_engine.rules.operators import Env, Result
-from qa_engine.types import Evidence, Finding, Score
+from qa_engine.types import Finding, Score
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from qa_engine.rules import text as T
-from qa_engine.rules.context import CallView, Event, Scope
+from qa_engine.rules.context import CallView, Event, Scope, trusted_evidence
 from qa_engine.rules.errors import CompileError
 from qa_engine.rules.phrases import PhraseList
 from qa_engine.types import Evidence
@@ -317,12 +317,19 @@ def build_phrase(a: PhraseArgs, compiler: Compiler, loc):
     what_zh = a.what_zh or ("、".join(titles) if titles else "指定用语")
     what_en = a.what_en or (", ".join(i for i in ids if "#" not in i) or "the phrase")
     scope, clause = a.scope, a.clause
+    # the same expression in several rules (e.g. a macro) is evaluated once per call and event;
+    # inline phrase lists are the rule's own, so their key never matches another rule's
+    memo_key = ("phrase", tuple(ids), a.regex, clause, skey, a.on_empty, what_zh, what_en)
+    one_list = ids[0] if len(ids) == 1 and not regex and clause == "all" else None
 
     def found_in(view: CallView, i: int) -> list[str]:
         if clause == "first_question":
-            matches = view.index.match_text(_first_question_clause(view.utts[i].text))
+            fq = view.memo.get(("first_question", i))
+            if fq is None:
+                text = _first_question_clause(view.utts[i].text)
+                fq = view.memo[("first_question", i)] = (view.index.match_text(text), T.chars_view(text))
+            matches, target = fq
             hits = [m.phrase for lid in ids for m in matches.get(lid, ())]
-            target = T.chars_view(_first_question_clause(view.utts[i].text))
         else:
             hits = [m.phrase for lid in ids for m in view.found(i, lid)]
             target = view.view(i, "chars") if regex else ""
@@ -330,22 +337,40 @@ def build_phrase(a: PhraseArgs, compiler: Compiler, loc):
             hits += [m.group() for m in regex.finditer(target)]
         return hits
 
-    def run(env: Env) -> Result:
+    def evaluate(env: Env) -> Result:
         view = env.view
         idx = view.scope_cached(scope, skey, env.event)
         if not idx:
             return _empty_scope(scope, env, a.on_empty, what_zh, what_en)
         hit_idx, phrases = [], []
-        for i in idx:
-            hits = found_in(view, i)
-            if hits:
-                hit_idx.append(i)
-                phrases += hits
+        if one_list is not None:
+            found = view.found
+            for i in idx:
+                ms = found(i, one_list)
+                if ms:
+                    hit_idx.append(i)
+                    phrases += [m.phrase for m in ms]
+        else:
+            for i in idx:
+                hits = found_in(view, i)
+                if hits:
+                    hit_idx.append(i)
+                    phrases += hits
+        ev = view.evidence
         if hit_idx:
             q = _quote(phrases)
-            return Result(True, [view.evidence(i) for i in hit_idx], f"{what_zh}：{q}", f"{what_en}: {q}",
+            return Result(True, [ev(i) for i in hit_idx], f"{what_zh}：{q}", f"{what_en}: {q}",
                           {"phrase": phrases[0], "phrases": q})
-        return Result(False, [view.evidence(i) for i in idx], f"未找到{what_zh}", f"no {what_en} found")
+        return Result(False, [ev(i) for i in idx], f"未找到{what_zh}", f"no {what_en} found")
+
+    def run(env: Env) -> Result:
+        event = env.event
+        key = memo_key if event is None else (memo_key, event.kind, event.ordinal)
+        memo = env.view.memo
+        r = memo.get(key)
+        if r is None:
+            r = memo[key] = evaluate(env)
+        return r
 
     return run
 
@@ -382,13 +407,14 @@ def build_greeting(a: GreetingArgs, compiler: Compiler, loc):
         compiler.need_list(a.generic, loc + ("generic",))
     names = {w.list: w.name_zh or (compiler.lists[w.list].phrases[0]) for w in a.windows}
     compiler.use(list(names) + ([a.generic] if a.generic else []), a.scope)
+    skey = a.scope.key()
 
     def run(env: Env) -> Result:
         view = env.view
         start = view.local_start
         if start is None:
             return Result(None, [], "缺少通话开始时间（通话记录没有 started_at）", "missing call start time (no started_at)")
-        idx = view.scope(a.scope, env.event)
+        idx = view.scope_cached(a.scope, skey, env.event)
         if not idx:
             return _empty_scope(a.scope, env, "n/a")
         t = start.time()
@@ -437,25 +463,41 @@ def _is_numeral(ch: str, syl: str | None) -> tuple[bool, bool]:
     return (syl in T.DIGIT_SYLLABLES), False
 
 
-def stated_numbers(text: str, prefixes: list[list[str]], suffixes: list[list[str]]) -> list[str]:
+_CHAR_FACTS: dict[str, tuple[str | None, str, bool, bool]] = {}
+
+
+def _char_facts(ch: str) -> tuple[str | None, str, bool, bool]:
+    """(syllable, folded syllable or the character, numeral-like, a literal numeral) of a character."""
+    facts = _CHAR_FACTS.get(ch)
+    if facts is None:
+        raw = T.syllable_of(ch)
+        facts = _CHAR_FACTS[ch] = (raw, T.fold_syllable(raw) if raw else ch, *_is_numeral(ch, raw))
+    return facts
+
+
+def stated_numbers(text: str, prefixes: list[list[str]], suffixes: list[list[str]], *,
+                   cleaned: str | None = None) -> list[str]:
     """Work numbers stated in a text: a run of numerals (or their homophones) right after a prefix
-    (我是, 工号) or right before a suffix (号). 一零八, 幺零八, 一百零八, 108 and 要零八 all give 108."""
-    clean = T.clean(text)
-    raw = [T.syllable_of(ch) for ch in clean]
-    folded = [T.fold_syllable(s) if s else ch for s, ch in zip(raw, clean)]
+    (我是, 工号) or right before a suffix (号). 一零八, 幺零八, 一百零八, 108 and 要零八 all give 108.
+    ``cleaned``: ``T.clean(text)`` when the caller has it already."""
+    clean = T.clean(text) if cleaned is None else cleaned
+    facts = [_CHAR_FACTS.get(ch) or _char_facts(ch) for ch in clean]
+    numerals = [f[2] for f in facts]
+    if True not in numerals:
+        return []
+    raw = [f[0] for f in facts]
+    folded = [f[1] for f in facts]
     out: list[str] = []
     i, n = 0, len(clean)
     while i < n:
-        numeral, literal = _is_numeral(clean[i], raw[i])
-        if not numeral:
+        if not numerals[i]:
             i += 1
             continue
         j, has_literal = i, False
         while j < n:
-            numeral, literal = _is_numeral(clean[j], raw[j])
-            if not numeral:
+            if not numerals[j]:
                 break
-            has_literal |= literal
+            has_literal |= facts[j][3]
             j += 1
         before = any(folded[max(0, i - len(p)):i] == p for p in prefixes)
         after = has_literal and any(folded[j:j + len(s)] == s for s in suffixes)
@@ -487,16 +529,17 @@ def build_work_number(a: WorkNumberArgs, compiler: Compiler, loc):
     No number stated → False. A number stated but no agent_id in the record → n/a (cannot verify)."""
     prefixes = [_syllables(T.clean(p)) for p in compiler.need_list(a.prefixes, loc + ("prefixes",)).phrases]
     suffixes = [_syllables(T.clean(p)) for p in compiler.need_list(a.suffixes, loc + ("suffixes",)).phrases]
+    skey = a.scope.key()
 
     def run(env: Env) -> Result:
         view = env.view
-        idx = view.scope(a.scope, env.event)
+        idx = view.scope_cached(a.scope, skey, env.event)
         if not idx:
             return _empty_scope(a.scope, env, "n/a")
         expected = getattr(view.ctx.record, a.record_field, None)
         stated, where = [], []
         for i in idx:
-            nums = stated_numbers(view.utts[i].text, prefixes, suffixes)
+            nums = stated_numbers(view.utts[i].text, prefixes, suffixes, cleaned=view.view(i, "clean"))
             if nums:
                 stated += nums
                 where.append(i)
@@ -528,6 +571,34 @@ class Compare(Args):
     gt: float | None = None
     ge: float | None = None
     between: tuple[float, float] | None = None
+
+    def compiled(self) -> Callable[[Any], bool]:
+        """``test`` with the bounds looked up once (same checks, same order)."""
+        checks: list[Callable[[Any], bool]] = []
+        if self.eq is not None:
+            checks.append(lambda v, b=self.eq: v == b)
+        if self.ne is not None:
+            checks.append(lambda v, b=self.ne: v != b)
+        if self.in_ is not None:
+            checks.append(lambda v, b=self.in_: v in b)
+        if self.lt is not None:
+            checks.append(lambda v, b=self.lt: v < b)
+        if self.le is not None:
+            checks.append(lambda v, b=self.le: v <= b)
+        if self.gt is not None:
+            checks.append(lambda v, b=self.gt: v > b)
+        if self.ge is not None:
+            checks.append(lambda v, b=self.ge: v >= b)
+        if self.between is not None:
+            checks.append(lambda v, b=self.between: b[0] <= v <= b[1])
+
+        def test(v: Any) -> bool:
+            for check in checks:
+                if not check(v):
+                    return False
+            return True
+
+        return test
 
     def test(self, v: Any) -> bool:
         checks = [
@@ -568,12 +639,13 @@ class RecordArgs(Compare):
 def build_record(a: RecordArgs, compiler, loc):
     """Call-record predicate, e.g. ``record: {field: direction, eq: inbound}``; n/a when the field
     is missing."""
+    test = a.compiled()
 
     def run(env: Env) -> Result:
         v = getattr(env.view.ctx.record, a.field, None)
         if v is None:
             return Result(None, [], f"通话记录缺少 {a.field}", f"call record has no {a.field}")
-        ok = a.test(v)
+        ok = test(v)
         return Result(ok, [], f"通话记录 {a.field} = {v}", f"call record {a.field} = {v}")
 
     return run
@@ -626,16 +698,16 @@ def _span_evidence(view: CallView, kind: str, text: str) -> Evidence:
         who = kind.split("_")[0]
         idx = view.by_speaker[who]
         if idx:
-            return Evidence(speaker=who, start=utts[idx[0]].start, end=utts[idx[-1]].end, text=text)
+            return trusted_evidence(utts[idx[0]].start, utts[idx[-1]].end, text, who)
     if kind == "answer":
         m = view.ctx.metrics
         first = view.by_speaker["agent"]
         end = m.answer_s if m.answer_s is not None else (utts[first[0]].start if first else 0.0)
-        return Evidence(start=0.0, end=end, text=text)
+        return trusted_evidence(0.0, end, text)
     if kind == "end":
         start = utts[-1].start if utts else max(0.0, duration - 5.0)
-        return Evidence(start=start, end=duration, text=text)
-    return Evidence(start=0.0, end=duration, text=text)
+        return trusted_evidence(start, duration, text)
+    return trusted_evidence(0.0, duration, text)
 
 
 @operator("metric", MetricArgs)
@@ -643,6 +715,7 @@ def build_metric(a: MetricArgs, compiler, loc):
     """Threshold on a CallMetrics value (``le``, ``between`` …); n/a when the value is missing."""
     head, _, tail = a.name.partition(".")
     label_zh, label_en = a.label_zh or a.name, a.label_en or a.name
+    test = a.compiled()
 
     def run(env: Env) -> Result:
         m = env.view.ctx.metrics
@@ -652,7 +725,7 @@ def build_metric(a: MetricArgs, compiler, loc):
         if v is None:
             return Result(None, [], f"缺少{label_zh}", f"{label_en} is missing")
         shown = f"{v:.1f}" if isinstance(v, float) else str(v)
-        ok = a.test(v)
+        ok = test(v)
         zh = f"{label_zh} {shown}{a.unit}" + ("" if ok else f"（要求 {a.describe()}）")
         en = f"{label_en} {shown}{a.unit}" + ("" if ok else f" (required {a.describe()})")
         ev = [] if ok else [_span_evidence(env.view, a.evidence, zh)]
@@ -748,8 +821,8 @@ def _span_with_words(view: CallView, s, label: str) -> Evidence:
     who = getattr(s, "interrupter", None)
     if who:
         words = [u.text for u in view.utts if u.speaker == who and u.start < s.end and s.start < u.end + 0.5]
-        return Evidence(speaker=who, start=s.start, end=s.end, text=(words[0] if words else label))
-    return Evidence(start=s.start, end=s.end, text=f"{label} {s.end - s.start:.1f} 秒")
+        return trusted_evidence(s.start, s.end, (words[0] if words else label), who)
+    return trusted_evidence(s.start, s.end, f"{label} {s.end - s.start:.1f} 秒")
 
 
 class ForEachArgs(Args):

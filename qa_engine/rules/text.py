@@ -155,11 +155,22 @@ class _FuzzyTable(dict):
         return value
 
 
+class _TextPinyinTable(dict):
+    """``pinyin_of_clean(clean(ch))`` per raw character: the pinyin view in one pass over raw text."""
+
+    def __missing__(self, cp: int):
+        cleaned = CHAR_TABLE[cp]
+        value = None if cleaned is None else cleaned.translate(PINYIN_TABLE)
+        self[cp] = value
+        return value
+
+
 # Joins utterances for one batched pass; survives every view and never occurs in a phrase.
 SEP = "\x1e"
 CHAR_TABLE = _CharTable({ord(SEP): SEP})
 PINYIN_TABLE = _PinyinTable()
 FUZZY_TABLE = _FuzzyTable()
+TEXT_PINYIN_TABLE = _TextPinyinTable()
 
 
 def clean(text: str) -> str:
@@ -177,6 +188,11 @@ def chars_view(text: str) -> str:
 
 def pinyin_of_clean(cleaned: str) -> str:
     return cleaned.translate(PINYIN_TABLE)
+
+
+def pinyin_of_text(text: str) -> str:
+    """``pinyin_of_clean(clean(text))`` in one pass (translation is character by character)."""
+    return text.translate(TEXT_PINYIN_TABLE)
 
 
 def fuzzy_of_pinyin(pinyin: str) -> str:
