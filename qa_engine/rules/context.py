@@ -192,7 +192,7 @@ class CallView:
         if m is None:
             group = self.index.groups[g]
             raw = self._raw.pop(key, None)
-            if raw is None and self._joinable:
+            if raw is None and self._joinable and (g == 0 or self._speakers[i] == "agent"):
                 self._batch(g, self._speakers[i])
                 raw = self._raw.pop(key)
             if raw is None:
