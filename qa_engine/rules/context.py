@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -98,6 +99,9 @@ def trusted_evidence(start: float, end: float, text: str = "", speaker: str | No
     return e
 
 
+_start = attrgetter("start")
+
+
 class CallView:
     """One call prepared for evaluation; caches views, matches, scopes and events.
 
@@ -109,7 +113,8 @@ class CallView:
     def __init__(self, ctx: CallContext, index: PhraseIndex, transfer_cfg: dict | None = None):
         self.ctx = ctx
         self.index = index
-        self.utts = sorted(ctx.transcript, key=lambda u: u.start)
+        self._group_of = index.group_of
+        self.utts = sorted(ctx.transcript, key=_start)
         self._texts = [u.text for u in self.utts]
         self._speakers = [u.speaker for u in self.utts]
         # a speaker's utterances are normalised in one pass over their joined text, unless a text
@@ -139,7 +144,10 @@ class CallView:
         key = (i, channel)
         v = self._views.get(key)
         if v is None:
-            full = self._spk_views.get((self._speakers[i], channel))
+            sp = self._speakers[i]
+            full = self._spk_views.get((sp, channel))
+            if full is None and self._joinable and sp in self.index.full_speakers:
+                full = self.speaker_view(sp, channel)
             if full is not None:
                 v = full[self._pos[i]]
             elif channel == "clean":
@@ -154,6 +162,17 @@ class CallView:
             self._views[key] = v
         return v
 
+    @staticmethod
+    def _one_view(text: str, channel: str) -> str:
+        if channel == "pinyin":
+            return T.pinyin_of_text(text)
+        cleaned = T.clean(text)
+        if channel == "clean":
+            return cleaned
+        if channel == "chars":
+            return T.numerals_to_arabic(cleaned)
+        return T.fuzzy_of_pinyin(T.pinyin_of_clean(cleaned))
+
     def views(self, i: int) -> tuple[str, str, str]:
         return self.view(i, "chars"), self.view(i, "pinyin"), self.view(i, "fuzzy")
 
@@ -164,7 +183,7 @@ class CallView:
         if v is None:
             idx = self.by_speaker[speaker]
             if not self._joinable or not idx:
-                v = [self.view(i, channel) for i in idx]
+                v = [self._one_view(self._texts[i], channel) for i in idx]
             else:
                 if channel == "clean":
                     joined = T.clean(T.SEP.join([self._texts[i] for i in idx]))
@@ -186,21 +205,46 @@ class CallView:
 
         Group 0 (lists searched in every utterance of a speaker) is matched over all utterances of
         the speaker in one pass; other groups utterance by utterance, as narrow scopes need a few."""
-        g = self.index.group_of[list_id]
-        key = (i, g)
-        m = self._matches.get(key)
+        g = self._group_of[list_id]
+        m = self._matches.get((i, g))
         if m is None:
-            group = self.index.groups[g]
-            raw = self._raw.pop(key, None)
-            if raw is None and self._joinable and (g == 0 or self._speakers[i] == "agent"):
-                self._batch(g, self._speakers[i])
-                raw = self._raw.pop(key)
-            if raw is None:
-                m = group.match(lambda ch: self.view(i, ch))
-            else:
-                m = group.finish(raw[0], raw[1], lambda: self.view(i, "chars"))
-            self._matches[key] = m
+            m = self._match(i, g)
         return m.get(list_id, ())
+
+    def _match(self, i: int, g: int) -> dict[str, list[Match]]:
+        key = (i, g)
+        group = self.index.groups[g]
+        raw = self._raw.pop(key, None)
+        if raw is None and g == 0 and self._joinable:
+            self._batch(g, self._speakers[i])
+            raw = self._raw.pop(key)
+        if raw is None:
+            if group.patterns:
+                m = group.finish(*group.scan(lambda ch: self.view(i, ch)), lambda: self.view(i, "chars"),
+                                 self._patterns_absent(g, self._speakers[i]))
+            else:
+                m = group.match(lambda ch: self.view(i, ch))
+        elif group.patterns or raw[1]:
+            m = group.finish(raw[0], raw[1], lambda: self.view(i, "chars"), self._patterns_absent(g, self._speakers[i]))
+        else:
+            m = raw[0]
+        self._matches[key] = m
+        return m
+
+    def _patterns_absent(self, g: int, speaker: str) -> frozenset[str]:
+        """Lists of group g whose patterns match no utterance of the speaker (one search over the
+        joined characters view, where the speaker's text is normalised in one pass anyway)."""
+        key = ("absent", g, speaker)
+        absent = self.memo.get(key)
+        if absent is None:
+            absent = frozenset()
+            group = self.index.groups[g]
+            if self._joinable and speaker in self.index.full_speakers and group.context_free:
+                self.speaker_view(speaker, "chars")
+                joined = self._spk_joined.get((speaker, "chars"), "")
+                absent = frozenset(lid for lid in group.context_free if not group.patterns[lid].search(joined))
+            self.memo[key] = absent
+        return absent
 
     def _batch(self, g: int, speaker: str) -> None:
         """Run a group's automata once over all utterances of a speaker (joined with T.SEP)."""

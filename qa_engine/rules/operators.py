@@ -383,7 +383,12 @@ class Window(Args):
 
     def contains(self, t: time) -> bool:
         lo, hi = _hhmm(self.from_), _hhmm(self.to)
-        return lo <= t < hi if lo < hi else (t >= lo or t < hi)
+        return _within(t, lo, hi)
+
+
+def _within(t: time, lo: time, hi: time) -> bool:
+    """t in [lo, hi), wrapping midnight (``Window.contains`` with parsed bounds)."""
+    return lo <= t < hi if lo < hi else (t >= lo or t < hi)
 
 
 def _hhmm(s: str) -> time:
@@ -408,6 +413,7 @@ def build_greeting(a: GreetingArgs, compiler: Compiler, loc):
     names = {w.list: w.name_zh or (compiler.lists[w.list].phrases[0]) for w in a.windows}
     compiler.use(list(names) + ([a.generic] if a.generic else []), a.scope)
     skey = a.scope.key()
+    windows = [(w, _hhmm(w.from_), _hhmm(w.to)) for w in a.windows]
 
     def run(env: Env) -> Result:
         view = env.view
@@ -418,7 +424,7 @@ def build_greeting(a: GreetingArgs, compiler: Compiler, loc):
         if not idx:
             return _empty_scope(a.scope, env, "n/a")
         t = start.time()
-        window = next((w for w in a.windows if w.contains(t)), None)
+        window = next((w for w, lo, hi in windows if _within(t, lo, hi)), None)
         if window is None:
             return Result(None, [], f"{t:%H:%M} 不在任何问候时段内", f"{t:%H:%M} is in no greeting window")
         found = {lid: [m.phrase for i in idx for m in view.found(i, lid)] for lid in names}

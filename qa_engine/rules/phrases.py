@@ -33,6 +33,9 @@ class PhraseList:
     title_zh: str = ""
 
 
+_new_tuple = tuple.__new__  # builds a Match without the namedtuple's Python-level __new__
+
+
 class Match(NamedTuple):
     """One occurrence of a list phrase (positions are in the view of ``channel``)."""
 
@@ -61,8 +64,15 @@ class _Group:
         self.channels = [c for c, _ in self.automata]
         self.with_exceptions = frozenset(pl.id for pl in lists if pl.exceptions)
         self.patterns = {pl.id: re.compile("|".join(f"(?:{p})" for p in pl.patterns)) for pl in lists if pl.patterns}
+        # patterns free of anchors and lookarounds match a text only where they match its
+        # utterances joined: one search over the joined text can rule them out for all of them
+        self.context_free = frozenset(i for i, rx in self.patterns.items() if not _CONTEXT.search(rx.pattern))
 
     def match(self, view: Callable[[str], str]) -> dict[str, list[Match]]:
+        return self.finish(*self.scan(view), lambda: view("chars"))
+
+    def scan(self, view: Callable[[str], str]) -> tuple[dict[str, list[Match]], list[tuple[str, Match]]]:
+        """The automaton matches of one text, ``(found, exceptions)``, to pass to ``finish``."""
         found: dict[str, list[Match]] = {}
         exceptions: list[tuple[str, Match]] = []
         for channel, automaton in self.automata:
@@ -71,14 +81,14 @@ class _Group:
                 continue
             for end, (length, owners) in automaton.iter(text):
                 for list_id, is_exc, phrase in owners:
-                    m = Match(phrase, channel, end + 1 - length, end + 1)
+                    m = _new_tuple(Match, (phrase, channel, end + 1 - length, end + 1))
                     if is_exc:
                         exceptions.append((list_id, m))
                     elif list_id in found:
                         found[list_id].append(m)
                     else:
                         found[list_id] = [m]
-        return self.finish(found, exceptions, lambda: view("chars"))
+        return found, exceptions
 
     def scan_many(self, views: list[tuple[str, list[str]]], idx: list[int]) -> list[tuple[dict, list]]:
         """Automaton matches of several texts in one pass per channel: the texts ``views[ch][i]``
@@ -97,15 +107,17 @@ class _Group:
                 offs.append(pos)
                 pos += len(t) + 1
             k, nxt, last = 0, (offs[1] if len(offs) > 1 else pos + 1), len(offs) - 1
+            base, (found, exceptions) = 0, out[0]
             for end, (length, owners) in automaton.iter(T.SEP.join(texts)):
                 start = end + 1 - length
-                while start >= nxt:  # matches come in order of their end, and never span a SEP
-                    k += 1
-                    nxt = offs[k + 1] if k < last else pos + 1
-                base = offs[k]
-                found, exceptions = out[k]
+                if start >= nxt:  # matches come in order of their end, and never span a SEP
+                    while start >= nxt:
+                        k += 1
+                        nxt = offs[k + 1] if k < last else pos + 1
+                    base, (found, exceptions) = offs[k], out[k]
+                a, b = start - base, end + 1 - base
                 for list_id, is_exc, phrase in owners:
-                    m = Match(phrase, channel, start - base, end + 1 - base)
+                    m = _new_tuple(Match, (phrase, channel, a, b))
                     if is_exc:
                         exceptions.append((list_id, m))
                     elif list_id in found:
@@ -115,12 +127,14 @@ class _Group:
         return out
 
     def finish(self, found: dict[str, list[Match]], exceptions: list[tuple[str, Match]],
-               chars: Callable[[], str]) -> dict[str, list[Match]]:
+               chars: Callable[[], str], skip: frozenset[str] = frozenset()) -> dict[str, list[Match]]:
         """Adds the ``patterns`` matches (over the characters view) and drops matches inside an
-        exception of their list."""
+        exception of their list. ``skip``: lists whose patterns are known not to match."""
         if self.patterns:
             text = chars()
             for list_id, regex in self.patterns.items():
+                if list_id in skip:
+                    continue
                 for rm in regex.finditer(text):
                     found.setdefault(list_id, []).append(Match(rm.group(), "chars", rm.start(), rm.end()))
         if exceptions:
@@ -142,8 +156,11 @@ class PhraseIndex:
     customer's answer), so most utterances run one small automaton.
     """
 
-    def __init__(self, lists: dict[str, PhraseList], group_of: dict[str, int] | None = None):
+    def __init__(self, lists: dict[str, PhraseList], group_of: dict[str, int] | None = None,
+                 full_speakers: set[str] | None = None):
         self.lists = lists
+        # speakers some list is searched in every utterance of: their text is normalised in one pass
+        self.full_speakers = frozenset(full_speakers if full_speakers is not None else ("agent", "customer"))
         group_of = group_of or {}
         n = max([0, *group_of.values()]) + 1
         parts: list[list[PhraseList]] = [[] for _ in range(n)]
@@ -200,6 +217,10 @@ def _build(entries: dict[str, _Entry]) -> ahocorasick.Automaton | None:
         automaton.add_word(key, (entry.length, tuple(entry.owners)))
     automaton.make_automaton()
     return automaton
+
+
+# what makes a regular expression depend on the text around a match
+_CONTEXT = re.compile(r"[\^$]|\\[bBAZ]|\(\?[=!<>]|[*+?}]\+")
 
 
 def _covered(list_id: str, m: Match, exceptions: list[tuple[str, Match]]) -> bool:

@@ -177,7 +177,10 @@ FUZZY_TABLE = _FuzzyTable()
 TEXT_PINYIN_TABLE = _TextPinyinTable()
 
 
-_UNKNOWN, _DELETE, _MULTI = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
+# markers above the last code point: utf-32 decoding rejects them, which sends the text to the
+# slow path (learn unknown characters; a character that expands to several falls back to translate)
+_UNKNOWN, _MULTI = 0x110000, 0x110001
+_DELETED = "\uffff"  # a noncharacter that the deleting tables delete themselves
 _LONG_TEXT = 96  # characters; shorter texts are translated faster by str.translate
 
 
@@ -185,16 +188,23 @@ class _FastTranslate:
     """``text.translate(table)`` for a lazily filled table, mirrored in an array over the Basic
     Multilingual Plane so that a long text (a speaker's joined utterances) is mapped in a few
     vectorised steps instead of one dictionary lookup per character. Same result as translate():
-    a table entry that expands to several characters, or a text outside the BMP, falls back to it."""
+    a character that expands to several, or a text outside the BMP, falls back to it."""
 
     def __init__(self, table: dict):
         self.table = table
         self.lut = np.full(0x10000, _UNKNOWN, dtype=np.uint32)
+        # deleted characters become U+FFFF, removed after decoding: only where U+FFFF is deleted too
+        self.deletes = table[0xFFFF] is None
 
     def _learn(self, cps) -> None:
         for cp in cps:
             v = self.table[cp]  # filled by the table's __missing__ like translate() does
-            self.lut[cp] = _DELETE if not v else (ord(v) if len(v) == 1 else _MULTI)
+            if not v:
+                self.lut[cp] = 0xFFFF if self.deletes else _MULTI
+            elif len(v) == 1 and v != _DELETED:
+                self.lut[cp] = ord(v)
+            else:
+                self.lut[cp] = _MULTI
 
     def __call__(self, text: str) -> str:
         if len(text) < _LONG_TEXT:
@@ -206,16 +216,21 @@ class _FastTranslate:
         if len(data) != 2 * len(text):  # characters outside the BMP
             return text.translate(self.table)
         cps = np.frombuffer(data, dtype=np.uint16)
-        out = self.lut[cps]
-        if (out >= _MULTI).any():
-            unknown = out == _UNKNOWN
-            if unknown.any():
-                self._learn(np.unique(cps[unknown]).tolist())
-                out = self.lut[cps]
-            if (out == _MULTI).any():
+        try:
+            out = self.lut[cps].tobytes().decode("utf-32-le")
+        except UnicodeDecodeError:
+            out = None
+        if out is None:
+            mapped = self.lut[cps]
+            unknown = np.unique(cps[mapped == _UNKNOWN]).tolist()
+            if not unknown:
                 return text.translate(self.table)
-            out = out[out != _DELETE]
-        return out.tobytes().decode("utf-32-le")
+            self._learn(unknown)
+            try:
+                out = self.lut[cps].tobytes().decode("utf-32-le")
+            except UnicodeDecodeError:
+                return text.translate(self.table)
+        return out.replace(_DELETED, "") if self.deletes else out
 
 
 _clean = _FastTranslate(CHAR_TABLE)
