@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -87,7 +88,8 @@ def nonspeech_chars(truth: dict, ref: list[dict], hyp: list[Utterance], pad: flo
 
 
 class TimedModel:
-    """Wraps a WhisperModel and adds up the time spent decoding (the segments are a lazy generator)."""
+    """Wraps the decoder ``transcribe`` hands its clips to (faster-whisper's BatchedInferencePipeline
+    around the WhisperModel) and adds up the time spent decoding (the segments are a lazy generator)."""
 
     def __init__(self, model):
         self.model, self.seconds = model, 0.0
@@ -133,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--direct", action="store_true", help="bypass the pipeline (no analytics exclusions)")
     ap.add_argument("--beam", type=int, default=None, help="override QA_ASR_BEAM_SIZE")
     ap.add_argument("--no-hotwords", action="store_true")
+    ap.add_argument("--compute-type", default=None, help="override QA_ASR_COMPUTE_TYPE")
+    ap.add_argument("--threads", type=int, default=None, help="override QA_ASR_THREADS")
     ap.add_argument("--json", type=Path, help="write the figures here")
     ap.add_argument("--show", action="store_true", help="print reference and hypothesis lines")
     args = ap.parse_args(argv)
@@ -140,7 +144,13 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     if args.beam:
         settings = settings.model_copy(update={"asr_beam_size": args.beam})
-    model = TimedModel(load_model(settings))
+    if args.compute_type:
+        settings = settings.model_copy(update={"asr_compute_type": args.compute_type})
+    if args.threads:
+        settings = settings.model_copy(update={"asr_threads": args.threads})
+    from faster_whisper import BatchedInferencePipeline
+
+    model = TimedModel(BatchedInferencePipeline(load_model(settings)))
     hotwords = "" if args.no_hotwords else domain_hotwords(settings)
     analyze_call = None
     if not args.direct:
@@ -192,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     overall = dict(calls=len(rows), cer=round(tot["err"] / max(1, tot["ref"]), 4),
                    role_acc=round(tot["right"] / max(1, tot["covered"]), 4), nonspeech_chars=tot["nonspeech"],
                    rtf_asr=round(tot["asr_s"] / tot["dur"], 4), rtf_total=round(tot["total_s"] / tot["dur"], 4),
-                   beam_size=settings.asr_beam_size, hotwords=hotwords, mode="direct" if analyze_call is None else "pipeline")
+                   beam_size=settings.asr_beam_size, hotwords=hotwords, load_avg=os.getloadavg(), mode="direct" if analyze_call is None else "pipeline")
+    print(f"load average (1/5/15 min) at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     print(f"OVERALL {len(rows)} calls, {tot['dur']:.0f}s audio: CER {overall['cer']:.1%}  roles {overall['role_acc']:.1%}  "
           f"non-speech chars {tot['nonspeech']}  RTF(asr) {overall['rtf_asr']:.3f}  RTF(total) {overall['rtf_total']:.3f}")
     if args.json:

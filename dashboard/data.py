@@ -16,6 +16,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from qa_engine.api.services import calls as calls_svc
+from qa_engine.api.services import catalog
 from qa_engine.api.services import coaching as coaching_svc
 from qa_engine.api.services import crm_panel
 from qa_engine.api.services import review as review_svc
@@ -89,9 +90,28 @@ def calls(filters: dict, **kwargs) -> tuple[list[dict], int]:
 
 @st.cache_data(ttl=TTL)
 def pickers() -> tuple[list[str], list[str]]:
-    """Agent ids and rule ids for filter pickers."""
+    """Agent ids and rule ids for filter pickers (label them with ``ui.agent_label`` / ``ui.rule_label``)."""
     with session() as s:
         return calls_svc.agent_ids(s), calls_svc.rule_ids(s)
+
+
+@st.cache_data(ttl=TTL)
+def agent_directory() -> dict[str, dict]:
+    """Agent id → {"name", "team"} from the agents table."""
+    with session() as s:
+        return catalog.agents(s)
+
+
+@st.cache_data(ttl=TTL)
+def rule_titles() -> dict[str, dict[str, str]]:
+    """Rule id → {"zh", "en"} titles from the rule files."""
+    return catalog.rule_titles()
+
+
+@st.cache_data(ttl=TTL)
+def section_titles() -> dict[str, str]:
+    """Scorecard section (Chinese name) → English title."""
+    return catalog.section_titles()
 
 
 @st.cache_data(ttl=TTL)

@@ -48,6 +48,54 @@ def kind_label(kind: str) -> str:
         return kind
 
 
+def rule_title(rule_id: str | None) -> str:
+    """The rule's title in the current language (the id when the rule files do not know it)."""
+    if not rule_id:
+        return "–"
+    return data.rule_titles().get(rule_id, {}).get("en" if lang() == "en" else "zh") or rule_id
+
+
+def rule_label(rule_id: str | None) -> str:
+    """Plain text for pickers and tables: ``title（rule.id）``."""
+    if not rule_id:
+        return "–"
+    title = rule_title(rule_id)
+    return rule_id if title == rule_id else f"{title}（{rule_id}）" if lang() != "en" else f"{title} ({rule_id})"
+
+
+def rule_md(rule_id: str) -> str:
+    """Markdown: the title, with the rule id as grey secondary text."""
+    title = rule_title(rule_id)
+    return f"`{rule_id}`" if title == rule_id else f"{title} :gray[`{rule_id}`]"
+
+
+def section_title(section: str) -> str:
+    """A scorecard section by its (Chinese) name; its English title in English mode."""
+    return data.section_titles().get(section, section) if lang() == "en" else section
+
+
+def agent_name(agent_id: str | None) -> str:
+    return data.agent_directory().get(agent_id or "", {}).get("name", "") if agent_id else ""
+
+
+def agent_team(agent_id: str | None) -> str:
+    return data.agent_directory().get(agent_id or "", {}).get("team", "") if agent_id else ""
+
+
+def agent_label(agent_id: str | None) -> str:
+    """``孙丽（108）`` or the bare work number when the agent is not in the agents table."""
+    if not agent_id:
+        return "–"
+    name = agent_name(agent_id)
+    if not name:
+        return agent_id
+    return f"{name}（{agent_id}）" if lang() != "en" else f"{name} ({agent_id})"
+
+
+def seconds(value: float | None, digits: int = 0) -> str:
+    return "–" if value is None else f"{value:.{digits}f} {t('unit_s')}"
+
+
 def score(value: float | None) -> str:
     return "–" if value is None else f"{value:g}"
 

@@ -10,6 +10,50 @@ import streamlit as st
 from dashboard import data, ui
 from dashboard.i18n import t
 
+
+
+def _html(text: str) -> str:
+    import html
+
+    return html.escape(text or "")
+
+
+def _metrics(m: dict, call: dict) -> None:
+    """Rings, answer time, holds (with kind), dead air, overlaps, talk time and ratio, speech rate and
+    level per speaker, hang-up side: Chinese labels with units."""
+    holds, dead, overlaps = m.get("holds") or [], m.get("dead_air") or [], m.get("overlaps") or []
+    span = lambda x: x["end"] - x["start"]  # noqa: E731
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric(t("rings"), f"{m['rings']} {t('unit_times')}".strip() if m.get("rings") is not None else "–")
+    c2.metric(t("answer_time"), ui.seconds(m.get("answer_s"), 1))
+    hangup = m.get("hangup_by") or call.get("hangup_by")
+    c3.metric(t("hangup_by"), t(f"{hangup}_lane") if hangup in ("agent", "customer") else "–")
+    c4.metric(t("overlaps"), f"{len(overlaps)} {t('unit_times')}".strip())
+    c5, c6, c7, _c8 = st.columns(4)
+    c5.metric(t("hold_count"), f"{len(holds)} {t('unit_times')}".strip())
+    c6.metric(t("hold_total"), f"{sum(map(span, holds)):.0f} {t('unit_s')}")
+    c7.metric(t("dead_air"), f"{sum(map(span, dead)):.0f} {t('unit_s')}")
+    rows = []
+    for who in ("agent", "customer"):
+        sm = m.get(who) or {}
+        ratio = sm.get("talk_ratio")
+        rows.append({t("speaker"): t(f"{who}_lane"),
+                     t("talk_time"): round(sm["speech_s"], 1) if sm.get("speech_s") is not None else None,
+                     t("talk_ratio"): f"{ratio:.0%}" if ratio is not None else "–",
+                     t("speech_rate"): round(sm["speech_rate_cpm"]) if sm.get("speech_rate_cpm") else None,
+                     t("level_dbfs"): round(sm["level_dbfs"], 1) if sm.get("level_dbfs") is not None else None})
+    st.dataframe(rows, hide_index=True, width="stretch")
+    events = [(h["start"], f"{t('hold_n').format(n=i)} {ui.mmss(h['start'])}–{ui.mmss(h['end'])} · "
+                           f"{span(h):.1f} {t('unit_s')} · {t('hold_' + h.get('kind', 'other'))}")
+              for i, h in enumerate(holds, 1)]
+    events += [(d["start"], f"{t('dead_air_span')} {ui.mmss(d['start'])}–{ui.mmss(d['end'])} · {span(d):.1f} {t('unit_s')}")
+               for d in dead]
+    events += [(o["start"], f"{t('interrupts').format(who=t(o.get('interrupter', 'agent') + '_lane'))} "
+                            f"{ui.mmss(o['start'])}–{ui.mmss(o['end'])} · {span(o):.1f} {t('unit_s')}") for o in overlaps]
+    for _start, line in sorted(events):
+        st.caption(line)
+
+
 ui.require_user()
 call_id = st.query_params.get("call") or st.session_state.get("call_id")
 detail = data.call_detail(call_id) if call_id else None
@@ -21,7 +65,8 @@ call, review = detail["call"], detail["review"]
 seek_key = f"seek_{call_id}"
 
 st.header(f"{t('call')} {call_id}")
-st.caption(f"{t('started')}：{ui.local_time(call['started_at'])} · {t('agent')}：{call['agent_id']} · "
+team = f"（{call['team']}）" if call.get("team") else ""
+st.caption(f"{t('started')}：{ui.local_time(call['started_at'])} · {t('agent')}：{ui.agent_label(call['agent_id'])}{team} · "
            f"{t('direction')}：{t(call['direction']) if call['direction'] else '–'} · "
            f"{t('customer_number')}：{call['customer_number'] or '–'} · {t('duration')}：{ui.mmss(call['duration_s'])}")
 
@@ -34,6 +79,16 @@ with side:
     m3.metric(t("final_score"), ui.score(review["final_score"]))
     if call["critical_failed"]:
         st.error(t("critical_failed"))
+    sections = (detail["analysis"] or {}).get("section_scores") or []
+    if sections:
+        st.markdown(f"**{t('section_scores')}**")
+        after = review.get("suggested_sections") or {}
+        cols = st.columns(len(sections))
+        for col, sec in zip(cols, sections):
+            changed = after.get(sec["section"])
+            delta = None if changed is None or changed == sec["score"] else round(changed - sec["score"], 1)
+            col.metric(ui.section_title(sec["section"]), ui.score(sec["score"]), delta=delta,
+                       help=f"{t('after_review')}：{ui.score(changed)}" if delta is not None else None)
     st.subheader(t("crm_panel"))
     if call["customer_number"]:
         try:
@@ -52,7 +107,9 @@ with side:
 with main:
     path = Path(call["source_path"])
     if path.is_file():
-        st.audio(str(path), start_time=int(st.session_state.get(seek_key, 0)))
+        seek = st.session_state.get(seek_key)
+        # after an evidence button: start the player at that moment (and play it)
+        st.audio(str(path), start_time=int(seek or 0), autoplay=seek is not None)
     else:
         st.caption(t("audio_missing"))
 
@@ -64,7 +121,7 @@ with main:
 
     def finding_block(f: dict) -> None:
         icon = {"fail": ":material/cancel:", "pass": ":material/check_circle:"}.get(f["outcome"], ":material/remove:")
-        label = f["rule_id"] + (" · :material/warning: " + t("critical") if f["critical"] else "")
+        label = ui.rule_md(f["rule_id"]) + (" · :material/warning: " + t("critical") if f["critical"] else "")
         if f["verdict"]:
             label += " · " + (t("confirm") if f["verdict"]["verdict"] == "confirmed" else t("overturn"))
         with st.expander(label, expanded=f["outcome"] == "fail", icon=icon):
@@ -78,7 +135,7 @@ with main:
                 c2.markdown(f"`{ui.mmss(ev['start'])}–{ui.mmss(ev['end'])}` {who} {ev.get('text', '')}")
             if f["verdict"]:
                 v = f["verdict"]
-                st.caption(f"{t('reviewed_by')}：{v['reviewer']} · {v['human_outcome']} · {v['comment']}")
+                st.caption(f"{t('reviewed_by')}：{v['reviewer']} · {t('human_' + v['human_outcome'])} · {v['comment']}")
             if data.can_review() and not is_final:
                 c1, c2, c3 = st.columns([2, 4, 1])
                 choice = c1.radio(t("verdict"), ["confirmed", "overturned"], horizontal=True, key=f"v_{f['id']}",
@@ -95,25 +152,25 @@ with main:
     with st.expander(f"{t('other_findings')}（{len(others)}）"):
         for f in others:
             icon = ":material/check_circle:" if f["outcome"] == "pass" else ":material/remove:"
-            st.markdown(f"{icon} `{f['rule_id']}` {f['message']}")
+            st.markdown(f"{icon} {ui.rule_md(f['rule_id'])} — {f['message']}")
 
     st.subheader(t("transcript"))
-    h1, h2 = st.columns(2)
-    h1.markdown(f"**:material/headset_mic: {t('agent_lane')}**")
-    h2.markdown(f"**:material/person: {t('customer_lane')}**")
-    for u in detail["transcript"]:
-        left, right = st.columns(2)
-        lane = left if u["speaker"] == "agent" else right
-        lane.markdown(f"`{ui.mmss(u['start'])}` {u['text']}")
+    lanes = st.container(height=520) if len(detail["transcript"]) > 12 else st.container()
+    with lanes:
+        h1, h2 = st.columns(2)
+        h1.markdown(f"**:material/headset_mic: {t('agent_lane')}**")
+        h2.markdown(f"<div style='text-align:right'><b>{t('customer_lane')}</b></div>", unsafe_allow_html=True)
+        for u in detail["transcript"]:
+            left, right = st.columns(2)
+            stamp = f"{ui.mmss(u['start'])}–{ui.mmss(u['end'])}"
+            if u["speaker"] == "agent":
+                left.markdown(f":blue-background[{u['text']}]  \n:gray[{stamp}]")
+            else:
+                right.markdown(f"<div style='text-align:right'>{_html(u['text'])}<br>"
+                               f"<span style='color:gray;font-size:0.85em'>{stamp}</span></div>", unsafe_allow_html=True)
 
     st.subheader(t("metrics"))
-    m = detail["metrics"]
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric(t("rings"), m.get("rings") if m.get("rings") is not None else "–")
-    c2.metric(t("holds"), f"{sum(h['end'] - h['start'] for h in m.get('holds', [])):.0f}s")
-    c3.metric(t("dead_air"), f"{sum(d['end'] - d['start'] for d in m.get('dead_air', [])):.0f}s")
-    rate = (m.get("speech_rate_cpm") or {}).get("agent")
-    c4.metric(t("speech_rate"), f"{rate:.0f}" if rate else "–")
+    _metrics(detail["metrics"], call)
 
     st.subheader(t("deductions"))
     for d in review["deductions"]:

@@ -17,7 +17,7 @@ if data.can_coach():
     with st.expander(t("new_session"), expanded=False), st.form("new_session"):
         title = st.text_input(t("title"))
         c1, c2 = st.columns(2)
-        target = c1.selectbox(t("target_rule"), [None, *rules], format_func=lambda r: r or "–")
+        target = c1.selectbox(t("target_rule"), [None, *rules], format_func=ui.rule_label)
         scheduled = c2.date_input(t("scheduled_on"), value=None)
         notes = st.text_area(t("notes"))
         recent, _n = data.calls({"rule_id": target, "outcome": "fail"} if target else {}, page_size=100, order="queue")
@@ -25,7 +25,7 @@ if data.can_coach():
         c3, c4 = st.columns(2)
         start = c3.number_input(t("moment_start"), 0.0, value=None)
         end = c4.number_input(t("moment_end"), 0.0, value=None)
-        who = st.multiselect(t("agents"), agents)
+        who = st.multiselect(t("agents"), agents, format_func=ui.agent_label)
         if st.form_submit_button(t("create"), type="primary") and title.strip():
             moments = [{"call_id": c, "start": start, "end": end} for c in chosen]
             st.session_state["coach_id"] = data.create_coaching({
@@ -39,7 +39,7 @@ if not sessions:
     st.info(t("no_data"))
     st.stop()
 st.subheader(t("sessions"))
-st.dataframe([{"#": s["id"], t("title"): s["title"], t("target_rule"): s["target_rule"], t("scheduled_on"): str(s["scheduled_on"] or "–"),
+st.dataframe([{"#": s["id"], t("title"): s["title"], t("target_rule"): ui.rule_label(s["target_rule"]), t("scheduled_on"): str(s["scheduled_on"] or "–"),
                t("assignments"): f"{s['completed']}/{s['assigned']}"} for s in sessions], hide_index=True, width="stretch")
 ids = [s["id"] for s in sessions]
 default = ids.index(st.session_state["coach_id"]) if st.session_state.get("coach_id") in ids else 0
@@ -47,13 +47,17 @@ session_id = st.selectbox(t("choose_session"), ids, index=default,
                           format_func=lambda i: next(f"#{s['id']} {s['title']}" for s in sessions if s["id"] == i))
 d = data.coaching_detail(session_id)
 st.markdown(f"### {d['title']}")
+if d.get("target_rule"):
+    st.caption(f"{t('target_rule')}：{ui.rule_label(d['target_rule'])}")
 if d["notes"]:
     st.write(d["notes"])
 
 st.subheader(t("moments"))
+if not d["moments"]:
+    st.caption(t("no_data"))
 for m in d["moments"]:
     detail = data.call_detail(m["call_id"])
-    label = f"{m['call_id']} · {t('agent')} {m['agent_id']} · {ui.mmss(m['start'])}–{ui.mmss(m['end'])} {m['note']}"
+    label = f"{m['call_id']} · {t('agent')} {ui.agent_label(m['agent_id'])} · {ui.mmss(m['start'])}–{ui.mmss(m['end'])} {m['note']}"
     with st.expander(label):
         if detail and Path(detail["call"]["source_path"]).is_file():
             st.audio(detail["call"]["source_path"], start_time=int(m["start"] or 0),
@@ -67,7 +71,7 @@ for m in d["moments"]:
 st.subheader(t("assignments"))
 for a in d["assignments"]:
     c1, c2 = st.columns([4, 1])
-    c1.markdown(f"{t('agent')} {a['agent_id']} · {t(a['status'])}")
+    c1.markdown(f"{t('agent')} {ui.agent_label(a['agent_id'])} · {t(a['status'])}")
     mine = user["role"] == "agent" and a["agent_id"] == user.get("agent_id")
     if a["status"] != "completed" and (mine or data.can_coach()):
         if c2.button(t("mark_complete"), key=f"done_{a['agent_id']}"):
@@ -76,6 +80,6 @@ for a in d["assignments"]:
 
 if d["comparison"]:
     st.subheader(t("before_after"))
-    st.dataframe([{t("agent"): c["agent_id"], t("before"): ui.pct(c["before"]["fail_rate"]), "n₁": c["before"]["calls"],
+    st.dataframe([{t("agent"): ui.agent_label(c["agent_id"]), t("before"): ui.pct(c["before"]["fail_rate"]), "n₁": c["before"]["calls"],
                    t("after"): ui.pct(c["after"]["fail_rate"]), "n₂": c["after"]["calls"], t("change"): ui.pct(c["change"])}
                   for c in d["comparison"]], hide_index=True, width="stretch")

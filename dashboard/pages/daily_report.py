@@ -26,22 +26,37 @@ c4.metric(t("critical_failed"), team["critical_failed"])
 c5.metric(t("aht"), ui.mmss(team["avg_handle_s"]))
 
 st.subheader(t("scorecard"))
-rows = [{t("rank"): r["rank"], t("agent"): r["agent_id"], t("total_calls"): r["calls"], t("avg_score"): r["avg_score"],
+rows = [{t("rank"): r["rank"], t("work_no"): r["agent_id"], t("agent_name"): r.get("agent_name") or "–",
+         t("team_name"): r.get("team") or "–", t("total_calls"): r["calls"], t("avg_score"): r["avg_score"],
          t("min_score"): r["min_score"], t("critical_failed"): r["critical_failed"],
          t("fails"): sum(r["fails"].values()), t("hold_time"): r["hold_total_s"], t("dead_air_time"): r["dead_air_total_s"],
          t("aht_s"): r["avg_handle_s"]} for r in card["agents"]]
 st.dataframe(rows, hide_index=True, width="stretch")
+
+st.subheader(t("team_rows"))
+team_rows = [(x["team"], x) for x in card.get("teams", [])] + [(t("overall"), team)]
+st.dataframe([{t("team_name"): name, t("agent_count"): x["agents"], t("total_calls"): x["calls"], t("avg_score"): x["avg_score"],
+               t("min_score"): x["min_score"], t("critical_failed"): x["critical_failed"],
+               t("fails"): sum(x["fails"].values()), t("hold_time"): x["hold_total_s"],
+               t("dead_air_time"): x["dead_air_total_s"], t("aht_s"): x["avg_handle_s"]} for name, x in team_rows],
+             hide_index=True, width="stretch")
 e1, e2, _ = st.columns([1, 1, 4])
 e1.download_button(t("export_csv"), data.export_csv(card), file_name=f"scorecard-{day}.csv", mime="text/csv")
 e2.download_button(t("export_xlsx"), data.export_xlsx(card), file_name=f"scorecard-{day}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
-left, right = st.columns(2)
+left, right = st.columns([3, 2])
 with left:
     st.subheader(t("most_failed"))
     failed = data.most_failed(day - timedelta(days=6), day)
     if failed:
-        st.bar_chart({r["rule_id"]: r["fails"] for r in failed}, horizontal=True)
+        # title, id as secondary column, and the count as a bar (one row per rule, most failed first)
+        st.dataframe([{t("rule"): ui.rule_title(r["rule_id"]), t("rule_id"): r["rule_id"], t("fails"): r["fails"]}
+                      for r in failed], hide_index=True, width="stretch",
+                     column_config={t("rule"): st.column_config.TextColumn(width="medium"),
+                                    t("rule_id"): st.column_config.TextColumn(width="medium"),
+                                    t("fails"): st.column_config.ProgressColumn(
+                                        format="%d", min_value=0, max_value=max(r["fails"] for r in failed))})
     else:
         st.caption(t("no_data"))
 with right:
@@ -50,7 +65,8 @@ with right:
     series: dict[str, dict[str, float]] = {}
     for p in points:
         if p["avg_score"] is not None:
-            series.setdefault(p["agent_id"].replace("*", t("team")), {})[str(p["week"])] = p["avg_score"]
+            name = t("team") if p["agent_id"] == "*" else ui.agent_label(p["agent_id"])
+            series.setdefault(name, {})[str(p["week"])] = p["avg_score"]
     if series:
         import altair as alt
 
@@ -63,7 +79,7 @@ with right:
         st.caption(t("no_data"))
 
 st.subheader(t("drill_down"))
-agent = st.selectbox(t("agent"), [r["agent_id"] for r in card["agents"]], key="d_agent")
+agent = st.selectbox(t("agent"), [r["agent_id"] for r in card["agents"]], key="d_agent", format_func=ui.agent_label)
 items, _n = data.calls({"date_from": day, "date_to": day, "agent_id": agent}, page_size=200, order="score")
 for c in items:
     c1, c2 = st.columns([5, 1])

@@ -16,11 +16,11 @@ with st.expander(t("filters"), expanded=False):
     c1, c2, c3, c4 = st.columns(4)
     date_from = c1.date_input(t("date_from"), value=None, key="q_from")
     date_to = c2.date_input(t("date_to"), value=None, key="q_to")
-    agent = c3.selectbox(t("agent"), [None, *agents], format_func=lambda a: a or t("all"), key="q_agent")
+    agent = c3.selectbox(t("agent"), [None, *agents], format_func=lambda a: ui.agent_label(a) if a else t("all"), key="q_agent")
     status = c4.selectbox(t("review_status"), ["open", "pending", "in_review", "final", None],
                           format_func=lambda s: t(f"status_{s}") if s else t("all"), key="q_status")
-    c5, c6, c7 = st.columns(3)
-    rule = c5.selectbox(t("rule"), [None, *rules], format_func=lambda r: r or t("all"), key="q_rule")
+    c5, c6, c7 = st.columns([2, 1, 1])
+    rule = c5.selectbox(t("rule"), [None, *rules], format_func=lambda r: ui.rule_label(r) if r else t("all"), key="q_rule")
     outcome = c6.selectbox(t("outcome"), ["fail", "pass", "n/a"], key="q_outcome", disabled=rule is None)
     low, high = c7.slider(t("score_range"), 0, 100, (0, 100), key="q_score")
 
@@ -34,17 +34,19 @@ if not items:
     st.info(t("no_calls"))
     st.stop()
 
-rows = [{"ID": c["call_id"], t("started"): ui.local_time(c["started_at"]), t("agent"): c["agent_id"],
+rows = [{"ID": c["call_id"], t("started"): ui.local_time(c["started_at"]), t("agent"): ui.agent_label(c["agent_id"]), t("team_name"): c.get("team") or "–",
          t("direction"): t(c["direction"]) if c["direction"] else "–", t("auto_score"): c["score"],
          t("final_score"): ui.score(c["final_score"]), t("critical_failed"): "⚠" if c["critical_failed"] else "",
          t("review_status"): t(f"status_{c['review_status']}")} for c in items]
-st.dataframe(rows, hide_index=True, width="stretch")
+st.dataframe(rows, hide_index=True, width="stretch", height=min(35 * (len(rows) + 1) + 3, 720))
 pages = max(1, (total + 49) // 50)
 if pages > 1:
     st.number_input(t("page_n"), 1, pages, key="q_page")
 
 c1, c2 = st.columns([3, 1])
-chosen = c1.selectbox(t("choose_call"), [c["call_id"] for c in items], key="q_choice")
+labels = {c["call_id"]: f"{c['call_id']} · {ui.agent_label(c['agent_id'])} · {t('auto_score')} {ui.score(c['score'])}"
+          for c in items}
+chosen = c1.selectbox(t("choose_call"), list(labels), format_func=labels.get, key="q_choice")
 if c2.button(t("open_call"), key="q_open", type="primary"):
     st.session_state["call_id"] = chosen
     st.switch_page("pages/call_review.py")

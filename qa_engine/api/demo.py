@@ -72,15 +72,23 @@ def demo_analysis(call_id: str, *, source_path: str, agent_id: str = "108", cust
         "talk.banned_phrases": [Evidence(speaker="agent", start=22.6, end=27.5, text=TRANSCRIPT[4][3])],
         "hold.max_60s": [Evidence(start=36.0, end=52.0, text="保持 16 秒")],
     }
+    ruleset = _ruleset()
     findings = []
     for rule_id, section, weight, critical in CATALOG:
+        rule = ruleset.by_id.get(rule_id) if ruleset else None
+        if rule is not None:  # the real scorecard's section, weight and critical flag
+            section, weight, critical = rule.section, rule.weight, rule.critical
         outcome = "fail" if rule_id in fails else ("n/a" if rule_id.startswith(("transfer.", "outbound.")) else "pass")
         ev = evidence.get(rule_id, [Evidence(speaker="agent", start=59.5, end=62.0, text=TRANSCRIPT[-1][3])] if outcome == "fail" else [])
         findings.append(Finding(rule_id=rule_id, outcome=outcome, message=f"{rule_id}: {outcome}", evidence=ev,
                                 rule_version="1", rule_hash="demo", section=section, weight=weight, critical=critical))
-    failed = [f for f in findings if f.outcome == "fail"]
-    zeroed = [f.rule_id for f in failed if f.critical]
-    total = 0.0 if zeroed else 100.0 - sum(f.weight for f in failed)
+    if ruleset is not None:
+        score = score_call(ruleset, findings).model_copy(update={"ruleset_version": ruleset_version})
+    else:
+        failed = [f for f in findings if f.outcome == "fail"]
+        zeroed = [f.rule_id for f in failed if f.critical]
+        score = Score(total=0.0 if zeroed else 100.0 - sum(f.weight for f in failed), sections={}, zeroed_by=zeroed,
+                      ruleset_version=ruleset_version)
     metrics = CallMetrics(duration_s=64.0, rings=1, ring_source="call_record", answer_s=6.1,
                           holds=[Hold(start=36.0, end=52.0, kind="music")], dead_air=[Span(start=40.0, end=41.0)],
                           hangup_by="customer", hangup_source="call_record",
@@ -92,8 +100,32 @@ def demo_analysis(call_id: str, *, source_path: str, agent_id: str = "108", cust
     return CallAnalysis(call_id=call_id, source_path=source_path, content_hash=content_hash or f"demo-{call_id}",
                         duration_s=64.0, started_at=started_at, call_record=record, transcript=utterances,
                         metrics=metrics, findings=findings,
-                        score=Score(total=total, sections={}, zeroed_by=zeroed, ruleset_version=ruleset_version),
+                        score=score,
                         asr_model="demo")
+
+
+def _ruleset():
+    from qa_engine.api.services.catalog import current_ruleset
+
+    return current_ruleset()
+
+
+def score_call(ruleset, findings):
+    from qa_engine.rules import score_call as engine_score
+
+    return engine_score(ruleset, findings)
+
+
+DEMO_AGENTS = (("108", "孙丽", "一组"), ("109", "周婷", "一组"), ("110", "吴刚", "二组"))
+
+
+def ensure_demo_agents(session: Session, agents=DEMO_AGENTS) -> None:
+    """Names and teams of the demo agents in the ``agents`` table (existing rows are left alone)."""
+    from qa_engine.storage.models import Agent
+
+    for agent_id, name, team in agents:
+        if session.get(Agent, agent_id) is None:
+            session.add(Agent(agent_id=agent_id, name=name, team=team))
 
 
 def store_call(analysis: CallAnalysis, settings: Settings) -> None:
@@ -147,6 +179,7 @@ def seed_demo(settings: Settings, *, calls: int = 3) -> list[tuple[str, str, str
 
     with session_scope(settings) as session:
         logins = ensure_demo_users(session)
+        ensure_demo_agents(session)
     audio = write_demo_wav(settings.data_dir / "demo_audio" / "demo.wav")
     agents = ("108", "109", "110")
     base = datetime(2026, 11, 20, 9, 15, tzinfo=CST)

@@ -20,6 +20,8 @@ class CallListItem(BaseModel):
     started_at: datetime | None
     local_date: date | None
     agent_id: str | None
+    agent_name: str = Field("", description="from the agents table; empty when the agent is not listed")
+    team: str = ""
     direction: str | None
     customer_number: str | None
     duration_s: float | None
@@ -95,6 +97,8 @@ class AuditPublic(BaseModel):
 
 class AgreementRow(BaseModel):
     rule_id: str
+    rule_title_zh: str = ""
+    rule_title_en: str = ""
     reviewed: int
     confirmed: int
     overturned: int
@@ -106,6 +110,8 @@ class AgreementRow(BaseModel):
 
 class ScorecardRow(BaseModel):
     agent_id: str
+    agent_name: str = ""
+    team: str = ""
     calls: int
     avg_score: float | None
     min_score: float | None
@@ -118,6 +124,7 @@ class ScorecardRow(BaseModel):
 
 
 class TeamTotals(BaseModel):
+    team: str | None = Field(None, description="the team's name; null for the totals over everybody")
     agents: int
     calls: int
     avg_score: float | None
@@ -133,7 +140,8 @@ class Scorecard(BaseModel):
     date_from: date
     date_to: date
     agents: list[ScorecardRow]
-    team: TeamTotals
+    teams: list[TeamTotals] = Field(default_factory=list, description="totals per team (agents table)")
+    team: TeamTotals = Field(description="totals over all agents")
 
 
 class TrendPoint(BaseModel):
@@ -145,6 +153,8 @@ class TrendPoint(BaseModel):
 
 class RuleFails(BaseModel):
     rule_id: str
+    rule_title_zh: str = ""
+    rule_title_en: str = ""
     fails: int
 
 

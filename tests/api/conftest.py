@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import SQLModel
 
-from qa_engine.api.demo import CST, demo_analysis, store_call, write_demo_wav
+from qa_engine.api.demo import CST, demo_analysis, ensure_demo_agents, store_call, write_demo_wav
 from qa_engine.api.main import create_app
 from qa_engine.api.services.users import ensure_demo_users
 from qa_engine.config import Settings
@@ -23,12 +23,14 @@ PASSWORDS = {"admin": "admin123", "supervisor": "super123", "inspector": "inspec
 
 @pytest.fixture(scope="session")
 def _template(tmp_path_factory) -> Path:
-    """Built once: schema, demo users, four calls on 2026-11-20/21 (copied for each test)."""
+    """Built once: schema, demo users, agents 108 孙丽 (一组) and 109 吴刚 (二组), four calls on
+    2026-11-20/21 scored with the real scorecard (copied for each test)."""
     settings = Settings(data_dir=tmp_path_factory.mktemp("template"), database_url=None)
     import_all_models()
     SQLModel.metadata.create_all(get_engine(settings))
     with session_scope(settings) as session:
         ensure_demo_users(session)
+        ensure_demo_agents(session, [("108", "孙丽", "一组"), ("109", "吴刚", "二组")])
     audio = write_demo_wav(settings.data_dir / "audio" / "a.wav", seconds=4.0)
     base = datetime(2026, 11, 20, 9, 0, tzinfo=CST)
     for call_id, agent, start, fails in (

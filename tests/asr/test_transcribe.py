@@ -4,10 +4,15 @@ import pytest
 from qa_engine.asr.transcribe import (
     AsrSegment,
     INITIAL_PROMPT,
+    PACK_GAP_S,
     domain_hotwords,
     is_hallucination,
     merge_utterances,
+    normalize_clips,
+    pack_clips,
+    punctuate,
     silence_spans,
+    speech_clips,
     to_simplified,
     to_utterances,
     transcribe,
@@ -37,7 +42,10 @@ def test_decodes_with_telephone_mandarin_options(settings):
     model = FakeModel([seg(1.0, "您好")])
     run(model, settings, hotwords="夜郎印象连锁酒店")
     kw = model.calls[0]
-    assert kw["language"] == "zh" and kw["vad_filter"] is True and kw["word_timestamps"] is True
+    assert kw["language"] == "zh" and kw["word_timestamps"] is True
+    # Our own VAD clips are decoded (batched), at temperature 0 only: no fallback re-decoding.
+    assert kw["vad_filter"] is False and kw["clip_timestamps"] == [{"start": 0.0, "end": 20.0}]
+    assert kw["temperature"] == 0.0 and kw["without_timestamps"] is False
     assert kw["condition_on_previous_text"] is False
     assert kw["initial_prompt"] == INITIAL_PROMPT and kw["hotwords"] == "夜郎印象连锁酒店"
     assert kw["beam_size"] == settings.asr_beam_size
@@ -61,13 +69,13 @@ def test_words_inside_excluded_spans_are_dropped(settings):
     # Whisper placed text over the ringback that was zeroed out: none of it may survive.
     model = FakeModel([seg(4.0, "嘟嘟嘟"), seg(9.0, "您好")])
     out = run(model, settings, exclude=[Span(start=3.5, end=6.0)])
-    assert [s.text for s in out] == ["您好"]
+    assert [s.text for s in out] == ["您好。"]
 
 
 def test_words_far_from_speech_are_dropped(settings):
     model = FakeModel([seg(1.0, "您好"), seg(12.0, "谢谢")])
     out = run(model, settings, speech=((0.8, 2.0),))
-    assert "".join(s.text for s in out) == "您好"
+    assert "".join(s.text for s in out) == "您好。"
 
 
 def test_channel_without_speech_never_reaches_the_model(settings):
@@ -89,7 +97,7 @@ def test_known_hallucinations_are_dropped(settings, text):
 @pytest.mark.parametrize("text", ["谢谢您的来电，再见。", "好的，请您稍等。", "我想订阅你们的会员通知", "感谢您的耐心等待"])
 def test_call_phrases_are_not_mistaken_for_hallucinations(settings, text):
     assert not is_hallucination(text)
-    assert [s.text for s in run(FakeModel([seg(1.0, text, per_char=0.2)]), settings)] == [text]
+    assert [s.text.rstrip("。") for s in run(FakeModel([seg(1.0, text, per_char=0.2)]), settings)] == [text.rstrip("。")]
 
 
 def test_segments_with_no_speech_statistics_are_dropped(settings):
@@ -100,23 +108,23 @@ def test_segments_with_no_speech_statistics_are_dropped(settings):
         seg(7.0, "请问有什么可以帮您", prob=0.05),                  # hotwords read back
         seg(10.0, "您好"),
     ]
-    assert [s.text for s in run(FakeModel(segs), settings)] == ["您好"]
+    assert [s.text for s in run(FakeModel(segs), settings)] == ["您好。"]
 
 
 def test_unplaceable_words_are_dropped(settings):
     words = [FakeWord(1.0, 1.3, "您", 0.9), FakeWord(1.3, 1.6, "好", 0.9), FakeWord(1.6, 1.6, "请", 0.05)]
     out = run(FakeModel([FakeSegment(1.0, 1.6, "您好请", words)]), settings)
-    assert [s.text for s in out] == ["您好"]
+    assert [s.text for s in out] == ["您好。"]
 
 
 def test_sound_captions_and_symbols_are_removed(settings):
     segs = [seg(1.0, "(音乐)", per_char=0.1), seg(3.0, "♪♪", per_char=0.1), seg(5.0, "【笑声】好的", per_char=0.1)]
-    assert [s.text for s in run(FakeModel(segs), settings)] == ["好的"]
+    assert [s.text for s in run(FakeModel(segs), settings)] == ["好的。"]
 
 
 def test_runaway_repetition_is_collapsed(settings):
     out = run(FakeModel([seg(1.0, "对对对对对对对对", per_char=0.1)]), settings)
-    assert out[0].text == "对对"
+    assert out[0].text == "对对。"
 
 
 def test_output_is_simplified_chinese_with_chinese_punctuation(settings):
@@ -129,14 +137,64 @@ def test_output_is_simplified_chinese_with_chinese_punctuation(settings):
 def test_segment_spanning_the_other_partys_turn_is_split(settings):
     words = [FakeWord(1.0, 1.3, "您"), FakeWord(1.3, 1.6, "好"), FakeWord(6.0, 6.3, "好"), FakeWord(6.3, 6.6, "的")]
     out = run(FakeModel([FakeSegment(1.0, 6.6, "您好好的", words)]), settings)
-    assert [(s.text, s.start, s.end) for s in out] == [("您好", 1.0, 1.6), ("好的", 6.0, 6.6)]
+    assert [(s.text, s.start, s.end) for s in out] == [("您好。", 1.0, 1.6), ("好的。", 6.0, 6.6)]
 
 
-def test_decoding_stops_once_the_speech_is_covered(settings):
-    # The window after the last word is VAD padding, where Whisper reads back its prompt.
-    model = FakeModel([seg(1.0, "您好"), seg(2.6, "请问有什么可以帮您", per_char=0.01)])
-    out = run(model, settings, speech=((0.8, 1.8),))
-    assert [s.text for s in out] == ["您好"] and model.consumed == 1
+def test_only_speech_is_decoded_packed_into_short_windows(settings):
+    # Speech at 2-4 s and 30-33 s: Whisper gets the two clips with 1 s of silence between them,
+    # not the 40 s channel, and the window list covers exactly that packed audio.
+    model = FakeModel([])
+    run(model, settings, seconds=40.0, speech=((2.0, 4.0), (30.0, 33.0)))
+    assert model.audio[0].size == int((2.0 + PACK_GAP_S + 3.0) * SR)
+    assert model.calls[0]["clip_timestamps"] == [{"start": 0.0, "end": 2.0 + PACK_GAP_S + 3.0}]
+
+
+def test_speech_clips_cut_long_spans_and_pack_clips_start_new_windows():
+    clips = speech_clips([Span(start=0.0, end=60.0), Span(start=70.0, end=71.0)], 80.0, max_s=28.0)
+    assert [(c.start, c.end) for c in clips] == [(0.0, 20.0), (20.0, 40.0), (40.0, 60.0), (70.0, 71.0)]
+    audio = np.ones(80 * SR, np.float32)
+    packed, windows, placed = pack_clips(audio, clips[2:], gap_s=1.0, window_s=12.0)
+    assert [(w.start, w.end) for w in windows] == [(0.0, 20.0), (21.0, 22.0)]
+    assert not packed[20 * SR : 21 * SR].any() and packed.size == 22 * SR
+
+
+def test_words_are_mapped_back_and_cannot_drift_into_another_turn(settings):
+    # Packed: clip A (10.0-11.0 s) at 0-1 s, gap 1-2 s, clip B (40.0-41.0 s) at 2-3 s. One decoded
+    # segment runs across both; its words go back to their own turns.
+    words = [FakeWord(0.1, 0.5, "好的"), FakeWord(0.5, 0.9, "吧"), FakeWord(2.1, 2.5, " 对"), FakeWord(2.5, 2.9, "没错")]
+    out = run(FakeModel([FakeSegment(0.1, 2.9, "好的吧 对没错", words)]), settings, seconds=50.0,
+              speech=((10.0, 11.0), (40.0, 41.0)))
+    assert [(s.text, round(s.start, 2), round(s.end, 2)) for s in out] == [("好的吧。", 10.1, 10.9), ("对没错。", 40.1, 40.9)]
+
+
+def test_words_in_the_silence_between_packed_clips_are_dropped(settings):
+    words = [FakeWord(0.1, 0.5, "您好"), FakeWord(1.3, 1.7, "谢谢"), FakeWord(2.1, 2.5, "再见")]
+    out = run(FakeModel([FakeSegment(0.1, 2.5, "您好谢谢再见", words)]), settings, seconds=50.0,
+              speech=((10.0, 11.0), (40.0, 41.0)))
+    assert [s.text for s in out] == ["您好。", "再见。"]
+
+
+def test_each_clip_is_brought_to_minus_20_dbfs():
+    x = np.concatenate([0.01 * np.ones(SR), np.zeros(SR), 0.5 * np.ones(SR)]).astype(np.float32)
+    y = normalize_clips(x, [Span(start=0.0, end=1.0), Span(start=2.0, end=3.0)], target_dbfs=-20.0, max_gain_db=24.0)
+    assert np.allclose(y[:SR], 0.1, atol=1e-4) and np.allclose(y[2 * SR :], 0.1, atol=1e-4)
+    # The gain is capped: line noise in a clip is not blown up to speech level.
+    z = normalize_clips(np.full(SR, 1e-4, np.float32), [Span(start=0.0, end=1.0)], max_gain_db=24.0)
+    assert np.allclose(z, 1e-4 * 10 ** (24 / 20), rtol=1e-3)
+
+
+@pytest.mark.parametrize(("words", "text"), [
+    (["好的", " 那就", "订", "这个", "吧"], "好的，那就订这个吧。"),
+    (["请问", "还有", "其他", "可以", "帮您", "的吗"], "请问还有其他可以帮您的吗？"),
+    (["怎么", "就不", "归你", "管了", "?"], "怎么就不归你管了？"),
+    (["我", "想", "订", " KTV", " 包厢"], "我想订 KTV包厢。"),
+    (["对", "，", "没错", "。"], "对，没错。"),
+])
+def test_punctuation_is_restored_from_whisper_spaces(words, text):
+    ws = [Word(start=i, end=i + 1.0, text=w) for i, w in enumerate(words)]
+    out = punctuate(AsrSegment(start=0.0, end=len(words), text="".join(words), words=ws))
+    assert out.text == text and "".join(w.text for w in out.words) == text
+    assert punctuate(AsrSegment(start=0.0, end=1.0, text="好的 请您稍等")).text == "好的，请您稍等。"
 
 
 def test_to_utterances_keeps_times_and_speaker():
@@ -181,16 +239,16 @@ def test_hotwords_come_from_rule_lists_marked_hotword(tmp_path):
 
 def test_garbled_fullwidth_commas_are_repaired(settings):
     out = run(FakeModel([seg(1.0, "好的Ｇ请您稍等１")]), settings)
-    assert out[0].text == "好的，请您稍等，"
-    assert "".join(w.text for w in out[0].words) == "好的，请您稍等，"
+    assert out[0].text == "好的，请您稍等。"
+    assert "".join(w.text for w in out[0].words) == "好的，请您稍等。"
 
 
 def test_decoder_loops_are_cut_back(settings):
     words = [FakeWord(1.0, 1.2, "好的")] + [FakeWord(1.2 + 0.2 * i, 1.4 + 0.2 * i, w) for i, w in enumerate(["依", "陈 "] * 8)]
     out = run(FakeModel([FakeSegment(1.0, 4.4, "好的" + "依陈 " * 8, words)]), settings)
-    assert out[0].text == "好的依陈 依陈"
+    assert out[0].text == "好的依陈依陈。"
 
 
 def test_phone_number_zeros_are_not_a_loop(settings):
     out = run(FakeModel([seg(1.0, "一三六零零零零七七八八")]), settings)
-    assert out[0].text == "一三六零零零零七七八八"
+    assert out[0].text == "一三六零零零零七七八八。"

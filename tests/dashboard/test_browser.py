@@ -1,5 +1,6 @@
 """End to end: the API (uvicorn) and the dashboard (streamlit run) on free ports against a seeded
-database, driven in headless Chromium. Saves a screenshot of each page under docs/screenshots/."""
+database, driven in headless Chromium. Saves a screenshot of each page in the test's tmp_path (the
+committed docs/screenshots/ are made from the real demo data with scripts/screenshots.py)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from qa_engine.config import REPO_ROOT
 pytestmark = pytest.mark.browser
 
 CHROMIUM = os.environ.get("QA_TEST_CHROMIUM", "/usr/bin/chromium")
-SHOTS = REPO_ROOT / "docs" / "screenshots"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 
@@ -70,7 +70,7 @@ def servers(dash_db, tmp_path):
             f.close()
 
 
-def test_api_and_dashboard_show_a_calls_findings_and_the_customers_vip_card(servers):
+def test_api_and_dashboard_show_a_calls_findings_and_the_customers_vip_card(servers, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     api, ui = servers
@@ -80,19 +80,20 @@ def test_api_and_dashboard_show_a_calls_findings_and_the_customers_vip_card(serv
     panel = httpx.get(f"{api}{detail['crm_panel']}", headers={"Authorization": f"Bearer {token}"}).json()
     assert any(c["kind"] == "main" for c in panel["cards"])
 
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    shots = tmp_path / "screenshots"  # never the committed docs/screenshots/
+    shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1440, "height": 1000})
         page.goto(ui)
         page.get_by_label("用户名").fill("inspector")
         page.get_by_label("密码").fill("inspect123")
-        page.screenshot(path=SHOTS / "login.png")
+        page.screenshot(path=shots / "login.png")
         page.get_by_role("button", name="登录").click()
         expect(page.get_by_role("heading", name="质检复核")).to_be_visible(timeout=30_000)
         expect(page.get_by_text("待复核通话")).to_be_visible()
         page.wait_for_timeout(1500)
-        page.screenshot(path=SHOTS / "review_queue.png", full_page=True)
+        page.screenshot(path=shots / "review_queue.png", full_page=True)
 
         page.get_by_role("button", name="打开通话").click()
         expect(page.get_by_text("talk.banned_phrases").first).to_be_visible(timeout=30_000)
@@ -100,7 +101,7 @@ def test_api_and_dashboard_show_a_calls_findings_and_the_customers_vip_card(serv
         expect(page.get_by_text("贵阳黔途商贸有限公司").first).to_be_visible()
         expect(page.get_by_text("贵宾卡").first).to_be_visible()
         page.wait_for_timeout(1500)
-        page.screenshot(path=SHOTS / "call_review.png", full_page=True)
+        page.screenshot(path=shots / "call_review.png", full_page=True)
 
         for link, expect_text, shot in (("主管日报", "坐席日报", "daily_report"), ("培训辅导", "培训辅导", "coaching"),
                                         ("规则可信度", "规则可信度", "agreement"), ("客户档案", "客户档案", "customers"),
@@ -108,11 +109,11 @@ def test_api_and_dashboard_show_a_calls_findings_and_the_customers_vip_card(serv
             page.get_by_role("link", name=link).click()
             expect(page.get_by_text(expect_text).first).to_be_visible(timeout=30_000)
             page.wait_for_timeout(1500)
-            page.screenshot(path=SHOTS / f"{shot}.png", full_page=True)
+            page.screenshot(path=shots / f"{shot}.png", full_page=True)
 
         page.goto(f"{api}/docs")
         expect(page.get_by_text("/api/calls/{call_id}/audio").first).to_be_visible(timeout=30_000)
-        page.screenshot(path=SHOTS / "api_docs.png")
+        page.screenshot(path=shots / "api_docs.png")
         browser.close()
     for name in ("login", "review_queue", "call_review", "daily_report", "coaching", "customers", "crm_reports"):
-        assert (SHOTS / f"{name}.png").stat().st_size > 10_000
+        assert (shots / f"{name}.png").stat().st_size > 10_000

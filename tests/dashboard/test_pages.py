@@ -77,14 +77,19 @@ def test_agent_cannot_open_another_agents_call(page):
 def test_daily_report_shows_scorecards_and_team_totals(page):
     at = page("daily_report", user="supervisor")
     table = at.dataframe[0].value
-    assert sorted(table["坐席"]) == ["108", "109", "110"]
-    assert "团队合计" in texts(at) or "平均分" in texts(at)
+    assert sorted(table["工号"]) == ["108", "109", "110"]
+    assert dict(zip(table["工号"], table["姓名"])) == {"108": "孙丽", "109": "周婷", "110": "吴刚"}
+    assert dict(zip(table["工号"], table["班组"])) == {"108": "一组", "109": "一组", "110": "二组"}
+    teams = at.dataframe[1].value  # per team, then all teams
+    assert list(teams["班组"]) == ["一组", "二组", "全部"] and list(teams["通话数"]) == [2, 1, 3]
+    assert "班组合计" in texts(at)
     assert len(at.get("download_button")) == 2
 
 
 def test_english_switch(page):
     at = page("daily_report", user="supervisor", lang="en")
-    assert "Daily report" in texts(at) and "Agent" in list(at.dataframe[0].value.columns)
+    assert "Daily report" in texts(at) and "Name" in list(at.dataframe[0].value.columns)
+    assert list(at.dataframe[1].value["Team"])[-1] == "All teams"
 
 
 def test_coaching_page_builds_a_session_and_compares(page):
@@ -124,3 +129,95 @@ def test_customer_search_and_profile(page):
 def test_month_end_reports_page(page):
     at = page("crm_reports", user="supervisor")
     assert "售卡提成" in texts(at)
+
+
+def _title(rule_id: str, lang: str = "zh") -> str:
+    from qa_engine.api.services.catalog import rule_titles
+
+    return rule_titles()[rule_id][lang]
+
+
+def test_call_page_shows_rule_titles_with_ids_and_section_scores(page):
+    at = page("call_review", call_id="DEMO001")
+    banned = next(e for e in at.expander if "talk.banned_phrases" in e.label)
+    assert _title("talk.banned_phrases") in banned.label  # Chinese title, id as secondary text
+    assert _title("open.brand_name") in texts(at)  # passed rules too
+    sections = {m.label: m.value for m in at.metric}
+    assert {"开场", "服务过程", "保持与转接", "结束语", "服务忌语"} <= set(sections)
+    assert sections["服务忌语"] == "0"  # the banned phrase failed
+    assert "孙丽（108）" in texts(at) and "一组" in texts(at)
+
+
+def test_call_page_in_english_shows_english_titles_and_sections(page):
+    at = page("call_review", call_id="DEMO001", lang="en")
+    assert any(_title("talk.banned_phrases", "en") in e.label for e in at.expander)
+    assert {"Opening", "Conversation", "Closing"} <= {m.label for m in at.metric}
+
+
+def test_call_page_metrics_have_chinese_labels_with_units(page):
+    at = page("call_review", call_id="DEMO001")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["振铃次数"] == "1 次" and metrics["接听用时"] == "6.1 秒"
+    assert metrics["保持次数"] == "1 次" and metrics["保持时长"] == "16 秒"
+    assert metrics["静默时长"] == "1 秒" and metrics["抢话"] == "0 次" and metrics["先挂机方"] == "客户"
+    speakers = next(df.value for df in at.dataframe if "角色" in df.value.columns)
+    assert list(speakers["角色"]) == ["坐席", "客户"] and list(speakers["语速（字/分）"]) == [240, 200]
+    assert list(speakers["说话占比"]) == ["60%", "30%"] and list(speakers["音量（dBFS）"]) == [-18.0, -20.0]
+    assert "第1次保持 00:36–00:52 · 16.0 秒 · 等待音乐" in texts(at)
+
+
+def test_transcript_lanes_put_agent_left_and_customer_right_with_times(page):
+    at = page("call_review", call_id="DEMO001")
+    text = texts(at)
+    assert "00:06–00:09" in text and "早上好，夜郎印象连锁酒店" in text
+    customer = next(m.value for m in at.markdown if "我想订一间明天晚上的大床房" in m.value)
+    assert "text-align:right" in customer and "00:10–00:14" in customer
+
+
+def test_evidence_button_starts_the_player_at_that_moment(page):
+    at = page("call_review", call_id="DEMO001")
+    audio = at.get("audio")[0].proto
+    assert audio.start_time == 0 and not audio.autoplay
+    next(b for b in at.button if b.key and b.key.startswith("jump_") and b.label == "00:22").click().run()
+    audio = at.get("audio")[0].proto
+    assert audio.start_time == 22 and audio.autoplay
+
+
+def test_queue_shows_agent_names_and_teams_and_rule_titles_in_the_filter(page):
+    at = page("review_queue")
+    table = at.dataframe[0].value
+    assert list(table["坐席"])[0] == "孙丽（108）" and list(table["班组"])[0] == "一组"
+    rule = at.selectbox(key="q_rule")
+    assert f"{_title('talk.banned_phrases')}（talk.banned_phrases）" in rule.options
+    agent = at.selectbox(key="q_agent")
+    assert "周婷（109）" in agent.options
+    rule.set_value("talk.banned_phrases").run()
+    assert list(at.dataframe[0].value["ID"]) == ["DEMO001"]
+
+
+def test_agreement_page_shows_rule_titles(page):
+    at = page("call_review", call_id="DEMO001")
+    banned = next(e for e in at.expander if "talk.banned_phrases" in e.label)
+    fid = next(b.key for b in banned.button if b.key and b.key.startswith("s_")).removeprefix("s_")
+    at.button(key=f"s_{fid}").click().run()
+    at = page("agreement", user="supervisor")
+    table = at.dataframe[0].value
+    assert list(table["规则"])[0] == _title("talk.banned_phrases") and list(table["规则编号"])[0] == "talk.banned_phrases"
+    assert list(table["复核数"])[:2] == [1, 0] and len(table) == 18  # every rule, reviewed first
+
+
+def test_agreement_page_without_reviews_lists_every_rule_and_says_why(page):
+    at = page("agreement", user="supervisor")
+    assert "尚无人工复核" in texts(at)
+    table = at.dataframe[0].value
+    assert len(table) == 18 and set(table["复核数"]) == {0} and _title("open.brand_name") in list(table["规则"])
+
+
+def test_most_failed_chart_and_coaching_target_use_rule_titles(page):
+    at = page("daily_report", user="supervisor")
+    failed = next(df.value for df in at.dataframe if "规则编号" in df.value.columns)
+    rows = list(zip(failed["规则"], failed["规则编号"], failed["不合格次数"]))
+    assert (_title("talk.banned_phrases"), "talk.banned_phrases", 1) in rows
+    at = page("coaching", user="trainer")
+    table = at.dataframe[0].value
+    assert list(table["目标规则"]) == [f"{_title('close.anything_else')}（close.anything_else）"]

@@ -67,3 +67,32 @@ def test_refinement_splits_a_mixed_sentence_at_words():
     refined = refine_with_segments(diar, [Seg(0.0, 3.0, "好的谢谢", words)])
     assert [t.speaker for t in refined.turns] == ["S0", "S1"]
     assert refined.turns[0].end <= 1.6 and refined.turns[1].start >= 1.4
+
+
+def _tone(duration: float, freq: float = 450.0) -> np.ndarray:
+    t = np.arange(int(duration * SR)) / SR
+    return (0.1 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+
+
+def test_excluded_tones_do_not_become_a_speaker(two_voice_call):
+    # Ringback before the call and a busy tone after it, passed as speech by the VAD: left in, a
+    # two-way clustering splits tone from speech. Excluded, the two voices are found.
+    signal, turns = two_voice_call
+    ring, busy = _tone(1.0), _tone(2.0)
+    pre = ring.size / SR + 0.5
+    full = np.concatenate([ring, np.zeros(int(0.5 * SR), np.float32), signal, busy])
+    end = full.size / SR
+    tone_spans = [Span(start=0.0, end=1.0), Span(start=end - 2.0, end=end)]
+    speech = tone_spans + [Span(start=pre + s, end=pre + e) for s, e, _ in turns]
+    diar = embedded.diarize(full, speech=speech, exclude=tone_spans)
+    assert all(t.start >= 1.0 - 1e-6 and t.end <= end - 2.0 + 1e-6 for t in diar.turns)
+    ref = _ref([(pre + s, pre + e, spk) for s, e, spk in turns])
+    assert diarization_error_rate(ref, diar.turns).der <= 0.05
+
+
+def test_without_spans_cuts_turns():
+    from qa_engine.diarization import without_spans
+
+    diar = Diarization(backend="pyannote", turns=[Turn(start=0.0, end=5.0, speaker="A"), Turn(start=6.0, end=7.0, speaker="B")])
+    cut = without_spans(diar, [Span(start=1.0, end=2.0), Span(start=5.5, end=8.0)])
+    assert [(t.start, t.end, t.speaker) for t in cut.turns] == [(0.0, 1.0, "A"), (2.0, 5.0, "A")]

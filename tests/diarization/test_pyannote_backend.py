@@ -60,3 +60,11 @@ def test_missing_extra_names_the_install_command(tmp_path, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_pyannote)
     with pytest.raises(PyannoteUnavailable, match=r"pip install '\.\[pyannote\]'"):
         diarize(np.zeros(1600, np.float32), Settings(diarization_pipeline=tmp_path))
+
+
+def test_excluded_spans_are_cut_from_pyannote_turns():
+    from qa_engine.types import Span
+
+    fake = FakePipeline(FakeAnnotation([(0.0, 1.0, "A"), (1.5, 4.0, "B")]))
+    diar = diarize(np.zeros(4 * 16000, np.float32), Settings(), pipeline=fake, exclude=[Span(start=0.0, end=1.2)])
+    assert [(t.start, t.end, t.speaker) for t in diar.turns] == [(1.5, 4.0, "B")]

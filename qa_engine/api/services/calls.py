@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from qa_engine.api.services import catalog
 from qa_engine.storage.app_models import Review
 from qa_engine.storage.models import Analysis, Call, FindingRow, MetricsRow, UtteranceRow
 
@@ -82,17 +83,18 @@ def list_calls(session: Session, *, filters: CallFilters, page: int = 1, page_si
     total = session.exec(select(func.count()).select_from(Call).where(*conds)).one()
     stmt = (select(Call, Review.final_score, Review.status).outerjoin(Review, Review.call_pk == Call.id)
             .where(*conds).order_by(*_order(order)).offset((page - 1) * page_size).limit(page_size))
-    items = [_list_item(call, final_score) for call, final_score, _status in session.exec(stmt)]
+    directory = catalog.agents(session)
+    items = [_list_item(call, final_score, directory) for call, final_score, _status in session.exec(stmt)]
     return items, total
 
 
-def _list_item(call: Call, final_score: float | None) -> dict:
-    return {
+def _list_item(call: Call, final_score: float | None, directory: dict[str, dict] | None = None) -> dict:
+    return catalog.with_agent({
         "call_id": call.call_id, "started_at": call.started_at, "local_date": call.local_date,
         "agent_id": call.agent_id, "direction": call.direction, "customer_number": call.customer_number,
         "duration_s": call.duration_s, "status": call.status, "score": call.score, "final_score": final_score,
         "critical_failed": call.critical_failed, "review_status": call.review_status,
-    }
+    }, directory or {})
 
 
 def list_analyses(session: Session, *, call: Call) -> list[Analysis]:
@@ -105,17 +107,19 @@ def call_detail(session: Session, *, call: Call, ruleset_version: str | None = N
 
     analysis = _pick_analysis(session, call, ruleset_version)
     findings = _findings(session, analysis.id) if analysis else []
+    review = review_state(session, call=call, findings=findings,
+                          ruleset_version=analysis.ruleset_version if analysis else None)
     metrics = session.get(MetricsRow, call.id)
     transcript = session.exec(select(UtteranceRow).where(UtteranceRow.call_pk == call.id).order_by(UtteranceRow.idx))
     return {
-        "call": _list_item(call, None) | {"source_path": call.source_path, "record": call.record,
+        "call": _list_item(call, review["final_score"], catalog.agents(session)) | {"source_path": call.source_path, "record": call.record,
                                           "error": call.error, "hangup_by": call.hangup_by},
         "analysis": _analysis_dict(analysis),
         "analyses": [_analysis_dict(a) for a in list_analyses(session, call=call)],
         "transcript": [{"speaker": u.speaker, "start": u.start, "end": u.end, "text": u.text} for u in transcript],
         "metrics": metrics.data if metrics else {},
         "findings": findings,
-        "review": review_state(session, call=call, findings=findings),
+        "review": review,
         "crm_panel": f"/api/crm/customers/by-phone/{call.customer_number}" if call.customer_number else None,
     }
 
@@ -130,7 +134,12 @@ def _pick_analysis(session: Session, call: Call, ruleset_version: str | None) ->
 def _analysis_dict(a: Analysis | None) -> dict | None:
     if a is None:
         return None
+    titles = catalog.section_titles()
+    order = list(titles)
+    sections = sorted(a.sections.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
     return {"id": a.id, "ruleset_version": a.ruleset_version, "score": a.score, "sections": a.sections,
+            "section_scores": [{"section": name, "title_en": titles.get(name, name), "score": value}
+                               for name, value in sections],
             "zeroed_by": a.zeroed_by, "created_at": a.created_at}
 
 
@@ -139,7 +148,8 @@ def _findings(session: Session, analysis_id: int) -> list[dict]:
 
     rows = session.exec(select(FindingRow, FindingVerdict).outerjoin(FindingVerdict, FindingVerdict.finding_id == FindingRow.id)
                         .where(FindingRow.analysis_id == analysis_id).order_by(FindingRow.id))
-    return [_finding_dict(f, v) for f, v in rows]
+    titles = catalog.rule_titles()
+    return [catalog.with_title(_finding_dict(f, v), titles) for f, v in rows]
 
 
 def _finding_dict(f: FindingRow, v) -> dict:
@@ -158,5 +168,14 @@ def agent_ids(session: Session) -> list[str]:
     return list(rows)
 
 
+def agent_names(session: Session) -> dict[str, dict]:
+    """Agent id → {"name", "team"} for the agents that have calls (name "" when not in ``agents``)."""
+    directory = catalog.agents(session)
+    return {a: directory.get(a, {"name": "", "team": ""}) for a in agent_ids(session)}
+
+
 def rule_ids(session: Session) -> list[str]:
-    return list(session.exec(select(FindingRow.rule_id).distinct().order_by(FindingRow.rule_id)))
+    """Rules that have findings, in scorecard order (unknown rules last, by id)."""
+    found = set(session.exec(select(FindingRow.rule_id).distinct()))
+    order = list(catalog.rule_titles())
+    return sorted(found, key=lambda r: (order.index(r) if r in order else len(order), r))

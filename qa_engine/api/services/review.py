@@ -4,6 +4,7 @@ agreement between the automatic and the human verdicts per rule."""
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -91,32 +92,57 @@ def deductions(session: Session, *, call: Call) -> list[ManualDeduction]:
     return list(session.exec(select(ManualDeduction).where(ManualDeduction.call_pk == call.id).order_by(ManualDeduction.id)))
 
 
-def suggested_score(session: Session, *, call: Call, findings: list[dict] | None = None) -> float | None:
-    """The automatic score corrected by the verdicts and the manual deductions.
+def human_findings(findings: list[dict]) -> list:
+    """The findings as the inspector sees them: a verdict's human outcome replaces the automatic one
+    (an overturned fail becomes pass, an overturned pass becomes fail, or the outcome the inspector gave)."""
+    from qa_engine.types import Finding
 
-    An overturned fail gives its weight back, an overturned pass takes it; a critical rule still
-    failing (automatic or by the inspector) zeroes the call. When the automatic score was zeroed by
-    critical rules that were all overturned, the score is rebuilt as 100 minus the failed weights.
-    """
+    out = []
+    for f in findings:
+        outcome = f["verdict"]["human_outcome"] if f.get("verdict") else f["outcome"]
+        if outcome not in ("pass", "fail", "n/a"):
+            outcome = f["outcome"]
+        out.append(Finding(rule_id=f["rule_id"], outcome=outcome, message=f.get("message", ""),
+                           section=f.get("section", ""), weight=f.get("weight", 0.0), critical=f.get("critical", False)))
+    return out
+
+
+def _fallback_ruleset(findings: list) -> SimpleNamespace:
+    """Stand-in for a ruleset when none loads: the findings' own sections, weights and critical flags."""
+    sections = list(dict.fromkeys(f.section for f in findings))
+    return SimpleNamespace(by_id={}, scorecard=SimpleNamespace(sections=sections), version="")
+
+
+def rescore(findings: list[dict], ruleset_version: str | None = None):
+    """The rule engine's own score (``qa_engine.rules.score_call``) of the findings after the human
+    verdicts, with the ruleset of ``ruleset_version`` when it loads, else the current one."""
+    from qa_engine.api.services import catalog
+    from qa_engine.rules import score_call
+
+    human = human_findings(findings)
+    ruleset = catalog.ruleset_for(ruleset_version) or _fallback_ruleset(human)
+    return score_call(ruleset, human)
+
+
+def suggested_score(session: Session, *, call: Call, findings: list[dict] | None = None,
+                    ruleset_version: str | None = None) -> float | None:
+    """The call re-scored by the rule engine after the human verdicts, minus the manual deductions,
+    between 0 and 100; 0 while a critical rule still fails (automatic or by the inspector)."""
     if findings is None:
         from qa_engine.api.services.calls import _findings
 
-        findings = _findings(session, call.current_analysis_id) if call.current_analysis_id else []
+        analysis = session.get(Analysis, call.current_analysis_id) if call.current_analysis_id else None
+        findings = _findings(session, analysis.id) if analysis else []
+        ruleset_version = ruleset_version or (analysis.ruleset_version if analysis else None)
     if call.score is None and not findings:
         return None
-    human = {f["id"]: (f["verdict"]["human_outcome"] if f["verdict"] else f["outcome"]) for f in findings}
-    if any(f["critical"] and human[f["id"]] == "fail" for f in findings):
-        return 0.0
-    auto_zeroed = any(f["critical"] and f["outcome"] == "fail" for f in findings)
-    if auto_zeroed or call.score is None:
-        base = 100.0 - sum(f["weight"] for f in findings if human[f["id"]] == "fail")
-    else:
+    if not findings:
         base = call.score
-        for f in findings:
-            if f["outcome"] == "fail" and human[f["id"]] == "pass":
-                base += f["weight"]
-            elif f["outcome"] == "pass" and human[f["id"]] == "fail":
-                base -= f["weight"]
+    else:
+        score = rescore(findings, ruleset_version)
+        if score.zeroed_by:
+            return 0.0
+        base = score.total
     base -= sum(d.points for d in deductions(session, call=call))
     return round(min(100.0, max(0.0, base)), 2)
 
@@ -156,14 +182,16 @@ def _ensure_open(review: Review) -> None:
         raise ReviewError("the review is final; reopen it first")
 
 
-def review_state(session: Session, *, call: Call, findings: list[dict]) -> dict:
-    """Automatic and human scores side by side, deductions and the status."""
+def review_state(session: Session, *, call: Call, findings: list[dict], ruleset_version: str | None = None) -> dict:
+    """Automatic and human scores side by side (with the section scores after the verdicts),
+    deductions and the status."""
     review = session.get(Review, call.id)
     return {
+        "suggested_sections": rescore(findings, ruleset_version).sections if findings else {},
         "status": call.review_status,
         "auto_score": call.score,
         "final_score": review.final_score if review else None,
-        "suggested_score": suggested_score(session, call=call, findings=findings),
+        "suggested_score": suggested_score(session, call=call, findings=findings, ruleset_version=ruleset_version),
         "reviewer": review.reviewer if review else None,
         "finalised_at": review.finalised_at if review else None,
         "comment": review.comment if review else "",
@@ -200,4 +228,8 @@ def rule_agreement(session: Session, *, date_from: date | None = None, date_to: 
     for row in table.values():
         row["agreement"] = round(row["confirmed"] / row["reviewed"], 3) if row["reviewed"] else None
         row["trusted"] = row["reviewed"] >= min_reviews and (row["agreement"] or 0) >= trust_level
-    return sorted(table.values(), key=lambda r: (r["agreement"] if r["agreement"] is not None else 1, r["rule_id"]))
+    from qa_engine.api.services import catalog
+
+    titles = catalog.rule_titles()
+    return [catalog.with_title(r, titles)
+            for r in sorted(table.values(), key=lambda r: (r["agreement"] if r["agreement"] is not None else 1, r["rule_id"]))]

@@ -14,10 +14,11 @@ from datetime import date, timedelta
 from sqlalchemy import case, func
 from sqlmodel import Session, select
 
+from qa_engine.api.services import catalog
 from qa_engine.storage.app_models import Review
 from qa_engine.storage.models import Call, FindingRow, MetricsRow
 
-COLUMNS = ("agent_id", "calls", "avg_score", "min_score", "critical_failed", "fails", "hold_total_s",
+COLUMNS = ("agent_id", "agent_name", "team", "calls", "avg_score", "min_score", "critical_failed", "fails", "hold_total_s",
            "dead_air_total_s", "avg_handle_s", "rank")
 
 
@@ -66,13 +67,20 @@ def scorecard(session: Session, *, date_from: date, date_to: date | None = None,
         rows.append({"agent_id": agent or "", "calls": n, "avg_score": _r(avg), "min_score": _r(low),
                      "critical_failed": int(crit or 0), "fails": fails.get(agent or "", {}),
                      "hold_total_s": _r(hold or 0), "dead_air_total_s": _r(dead or 0), "avg_handle_s": _r(aht)})
+    directory = catalog.agents(session)
+    for row in rows:
+        catalog.with_agent(row, directory)
     rows.sort(key=lambda r: (-(r["avg_score"] if r["avg_score"] is not None else -1), r["agent_id"]))
     for rank, row in enumerate(rows, 1):
         row["rank"] = rank
-    return {"date_from": date_from, "date_to": date_to, "agents": rows, "team": _team(rows)}
+    teams = sorted({r["team"] for r in rows if r["team"]})
+    return {"date_from": date_from, "date_to": date_to, "agents": rows,
+            "teams": [_team([r for r in rows if r["team"] == name], name) for name in teams],
+            "team": _team(rows)}
 
 
-def _team(rows: list[dict]) -> dict:
+def _team(rows: list[dict], name: str | None = None) -> dict:
+    """Totals over ``rows``: one team's (``name``) or, without a name, everybody's."""
     calls = sum(r["calls"] for r in rows)
     scored = [(r["avg_score"], r["calls"]) for r in rows if r["avg_score"] is not None]
     fails: dict[str, int] = defaultdict(int)
@@ -81,7 +89,7 @@ def _team(rows: list[dict]) -> dict:
             fails[rule_id] += n
     weight = sum(n for _s, n in scored)
     return {
-        "agents": len(rows), "calls": calls,
+        "team": name, "agents": len(rows), "calls": calls,
         "avg_score": _r(sum(s * n for s, n in scored) / weight) if weight else None,
         "min_score": min((r["min_score"] for r in rows if r["min_score"] is not None), default=None),
         "critical_failed": sum(r["critical_failed"] for r in rows),
@@ -122,14 +130,18 @@ def most_failed_rules(session: Session, *, date_from: date, date_to: date, agent
     counts: dict[str, int] = defaultdict(int)
     for _agent, rule_id, n in _fails(session, date_from, date_to, agent_id):
         counts[rule_id] += n
-    return [{"rule_id": r, "fails": n} for r, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+    titles = catalog.rule_titles()
+    return [catalog.with_title({"rule_id": r, "fails": n}, titles)
+            for r, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
 
 
 def _flat_rows(card: dict) -> tuple[list[str], list[list]]:
     rules = sorted({r for row in card["agents"] for r in row["fails"]})
     header = [c for c in COLUMNS if c != "fails"] + [f"fail:{r}" for r in rules]
     body = []
-    for row in card["agents"] + [dict(card["team"], agent_id="TEAM", rank=None)]:
+    totals = [dict(t, agent_id=f"TEAM {t['team']}", agent_name="", rank=None) for t in card.get("teams", [])]
+    totals.append(dict(card["team"], agent_id="TEAM", agent_name="", team="", rank=None))
+    for row in card["agents"] + totals:
         body.append([row.get(c) for c in COLUMNS if c != "fails"] + [row["fails"].get(r, 0) for r in rules])
     return header, body
 

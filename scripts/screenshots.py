@@ -1,0 +1,58 @@
+"""Screenshots of every dashboard page from a running demo (headless Chromium via Playwright).
+
+    python scripts/screenshots.py [--ui http://localhost:8501] [--api http://localhost:8000] [--out docs/screenshots]
+
+Logs in as the demo inspector, opens the review queue and the lowest-scoring call, then each page.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+PAGES = (("主管日报", "daily_report"), ("培训辅导", "coaching"), ("规则可信度", "agreement"),
+         ("客户档案", "customers"), ("月结报表", "crm_reports"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--ui", default="http://localhost:8501")
+    parser.add_argument("--api", default="http://localhost:8000")
+    parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.goto(args.ui)
+        page.get_by_label("用户名").fill("inspector")
+        page.get_by_label("密码").fill("inspect123")
+        page.screenshot(path=args.out / "login.png")
+        page.get_by_role("button", name="登录").click()
+        expect(page.get_by_text("待复核通话")).to_be_visible(timeout=60_000)
+        shot(page, args.out / "review_queue.png")
+        page.get_by_role("button", name="打开通话").click()
+        expect(page.get_by_text("质检结果").first).to_be_visible(timeout=60_000)
+        shot(page, args.out / "call_review.png")
+        for link, name in PAGES:
+            page.get_by_role("link", name=link).click()
+            shot(page, args.out / f"{name}.png")
+        page.goto(f"{args.api}/docs")
+        page.wait_for_timeout(3000)
+        page.screenshot(path=args.out / "api_docs.png")
+        browser.close()
+    print(f"screenshots in {args.out}")
+
+
+def shot(page, path: Path) -> None:
+    page.wait_for_timeout(3000)  # let Streamlit finish its reruns
+    page.screenshot(path=path, full_page=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""The whole pipeline on a mono mix of a stereo demo call (real Whisper, embedded diarization).
+
+call04 is a male/male call — two same-gender voices, the hard case for the embedded backend — and
+an inbound call with five rings, so ringback is in the mix too. Run with ``-m slow`` (≈1–2 min).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from qa_engine.config import REPO_ROOT, Settings
+
+pytestmark = pytest.mark.slow
+
+CALL = "call04_ktv_late_answer"
+SAMPLES = REPO_ROOT / "audio_samples"
+# Rules whose mono outcome may differ from the reference expectation, and why. call04 has no
+# overlapping speech (a mono mix hides overlaps: talk.no_interrupt would be allowed for call05) and
+# its sidecar carries hangup_by (without it the disconnect tone's channel, lost in the mix, would
+# be needed: close.customer_hangs_up_first n/a on call05/09/12). benchmarks/mono_vs_stereo.py
+# lists the differences for every demo call.
+# The two allowed here depend on how Whisper hears a phrase in the mix, not on who said it (the
+# mix carries the other party's line noise, and the ASR decodes the mono signal in other windows):
+ALLOWED_DIFFERENCES: dict[str, str] = {
+    "open.agent_id": "ASR: the work number 零二七 was heard as 铃尔基 on the mono mix (greeting still the agent's)",
+    "close.thanks": "ASR: the closing 感谢您的来电 is not always recognised (it failed on the stereo original "
+                    "too with an earlier ASR version)",
+}
+# Rules decided by who speaks when (speech per role, holds, overlaps, rings, dead air, volume):
+# these must match exactly on call04.
+DIARIZATION_RULES = ("open.answer_within_3_rings", "hold.notice", "hold.thanks_after", "hold.max_60s", "talk.dead_air",
+                     "talk.no_interrupt", "talk.speech_rate", "talk.volume", "close.customer_hangs_up_first")
+
+
+@pytest.fixture(scope="module")
+def mono_call(tmp_path_factory):
+    import soundfile as sf
+
+    folder = tmp_path_factory.mktemp("mono")
+    data, rate = sf.read(SAMPLES / f"{CALL}.wav", dtype="float32", always_2d=True)
+    assert data.shape[1] == 2 and rate == 8000
+    sf.write(folder / f"{CALL}.wav", np.clip(data[:, 0] + data[:, 1], -1, 1), rate, subtype="PCM_16")
+    record = json.loads((SAMPLES / f"{CALL}.json").read_text(encoding="utf-8"))
+    record["agent_channel"] = "mono"
+    (folder / f"{CALL}.json").write_text(json.dumps(record), encoding="utf-8")
+    shutil.copy(SAMPLES / f"{CALL}.ref.json", folder / f"{CALL}.ref.json")
+    return folder / f"{CALL}.wav"
+
+
+@pytest.fixture(scope="module")
+def analysis(mono_call):
+    from qa_engine.pipeline import analyze_call
+
+    # The shared model cache, so the model is assembled once per machine, not per test run.
+    settings = Settings(data_dir=REPO_ROOT / "data", rules_dir=REPO_ROOT / "rules", diarization_pipeline=None)
+    return analyze_call(mono_call, settings)
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return json.loads((SAMPLES / f"{CALL}.ref.json").read_text(encoding="utf-8"))
+
+
+def test_both_roles_are_present(analysis):
+    assert {u.speaker for u in analysis.transcript} == {"agent", "customer"}
+    assert analysis.metrics.speech["agent"] and analysis.metrics.speech["customer"]
+
+
+def test_greeting_is_attributed_to_the_agent(analysis, reference):
+    greeting = next(u for u in reference["transcript"] if u["speaker"] == "agent")
+    overlapping = [(min(u.end, greeting["end"]) - max(u.start, greeting["start"]), u) for u in analysis.transcript]
+    overlap, utterance = max(overlapping, key=lambda pair: pair[0])
+    assert overlap > 0.5 * (greeting["end"] - greeting["start"])
+    assert utterance.speaker == "agent", utterance
+    assert "夜郎" in utterance.text or "酒店" in utterance.text
+
+
+def test_role_confidence_is_reported(analysis):
+    diar = analysis.metrics.diarization
+    assert diar is not None and diar["backend"] == "embedded" and len(diar["speakers"]) == 2
+    assert diar["agent_label"] in diar["speakers"]
+    assert 0.6 <= diar["role_confidence"] <= 1.0  # brand + work number, not speaking order alone
+    assert diar["role_reason"].startswith("inbound:")
+
+
+def test_rule_outcomes_match_the_stereo_reference(analysis, reference):
+    outcomes = {f.rule_id: f.outcome for f in analysis.findings}
+    expected = reference["expected"]
+    assert set(outcomes) == set(expected)
+    differing = {rule for rule in expected if outcomes[rule] != expected[rule]}
+    assert differing <= set(ALLOWED_DIFFERENCES), {r: (expected[r], outcomes[r]) for r in differing}
+    assert len(expected) - len(differing) >= 16
+    assert {r: outcomes[r] for r in DIARIZATION_RULES} == {r: expected[r] for r in DIARIZATION_RULES}
