@@ -55,7 +55,7 @@ with left:
                       for r in failed], hide_index=True, width="stretch",
                      column_config={t("rule"): st.column_config.TextColumn(width="medium"),
                                     t("rule_id"): st.column_config.TextColumn(width="medium"),
-                                    t("fails"): st.column_config.ProgressColumn(
+                                    t("fails"): st.column_config.ProgressColumn(width="small", 
                                         format="%d", min_value=0, max_value=max(r["fails"] for r in failed))})
     else:
         st.caption(t("no_data"))

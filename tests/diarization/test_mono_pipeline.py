@@ -18,8 +18,8 @@ pytestmark = pytest.mark.slow
 
 CALL = "call04_ktv_late_answer"
 SAMPLES = REPO_ROOT / "audio_samples"
-# Rules whose mono outcome may differ from the reference expectation, and why. call04 has no
-# overlapping speech (a mono mix hides overlaps: talk.no_interrupt would be allowed for call05) and
+# Rules whose mono outcome may differ from the reference expectation, and why. A mono mix hides
+# overlaps, so talk.no_interrupt does not apply to mono recordings (n/a, checked below). call04
 # its sidecar carries hangup_by (without it the disconnect tone's channel, lost in the mix, would
 # be needed: close.customer_hangs_up_first n/a on call05/09/12). benchmarks/mono_vs_stereo.py
 # lists the differences for every demo call.
@@ -33,7 +33,7 @@ ALLOWED_DIFFERENCES: dict[str, str] = {
 # Rules decided by who speaks when (speech per role, holds, overlaps, rings, dead air, volume):
 # these must match exactly on call04.
 DIARIZATION_RULES = ("open.answer_within_3_rings", "hold.notice", "hold.thanks_after", "hold.max_60s", "talk.dead_air",
-                     "talk.no_interrupt", "talk.speech_rate", "talk.volume", "close.customer_hangs_up_first")
+                     "talk.speech_rate", "talk.volume", "close.customer_hangs_up_first")
 
 
 @pytest.fixture(scope="module")
@@ -89,9 +89,10 @@ def test_role_confidence_is_reported(analysis):
 
 def test_rule_outcomes_match_the_stereo_reference(analysis, reference):
     outcomes = {f.rule_id: f.outcome for f in analysis.findings}
-    expected = reference["expected"]
+    assert outcomes.pop("talk.no_interrupt") == "n/a"
+    expected = {k: v for k, v in reference["expected"].items() if k != "talk.no_interrupt"}
     assert set(outcomes) == set(expected)
     differing = {rule for rule in expected if outcomes[rule] != expected[rule]}
     assert differing <= set(ALLOWED_DIFFERENCES), {r: (expected[r], outcomes[r]) for r in differing}
-    assert len(expected) - len(differing) >= 16
+    assert len(expected) - len(differing) >= 15
     assert {r: outcomes[r] for r in DIARIZATION_RULES} == {r: expected[r] for r in DIARIZATION_RULES}
