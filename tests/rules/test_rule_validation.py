@@ -138,8 +138,8 @@ def test_load_ruleset_raises_with_every_error(rules_copy):
 def test_load_ruleset_reloads_after_an_edit(rules_copy):
     first = load_ruleset(rules_copy)
     assert load_ruleset(rules_copy) is first
-    _replace(rules_copy / "ruleset.yaml", 'version: "2026.11.1"', 'version: "2026.11.2"')
-    assert load_ruleset(rules_copy).version == "2026.11.2"
+    _replace(rules_copy / "ruleset.yaml", f'version: "{first.version}"', 'version: "2099.1.1"')
+    assert load_ruleset(rules_copy).version == "2099.1.1"
 
 
 def test_cli_validate_exit_codes(rules_copy):
