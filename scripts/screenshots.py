@@ -38,7 +38,11 @@ def main() -> None:
         shot(page, args.out / "review_queue.png")
         page.get_by_role("button", name="打开通话").click()
         expect(page.get_by_text("质检结果").first).to_be_visible(timeout=60_000)
+        # Streamlit scrolls inside its own container: a tall viewport shows the whole call page
+        # (findings, transcript lanes, metrics) in one picture.
+        page.set_viewport_size({"width": 1440, "height": 3200})
         shot(page, args.out / "call_review.png")
+        page.set_viewport_size({"width": 1440, "height": 1000})
         for link, name in PAGES:
             page.get_by_role("link", name=link).click()
             shot(page, args.out / f"{name}.png")
