@@ -24,6 +24,7 @@ def main() -> None:
     parser.add_argument("--ui", default="http://localhost:8501")
     parser.add_argument("--api", default="http://localhost:8000")
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
+    parser.add_argument("--vip-call", default="C0012", help="a call whose caller holds a VIP card")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
@@ -43,6 +44,10 @@ def main() -> None:
         page.set_viewport_size({"width": 1440, "height": 3200})
         shot(page, args.out / "call_review.png")
         page.set_viewport_size({"width": 1440, "height": 1000})
+        open_call(page, args.vip_call)
+        page.set_viewport_size({"width": 1440, "height": 3200})
+        shot(page, args.out / "call_review_vip.png")
+        page.set_viewport_size({"width": 1440, "height": 1000})
         for link, name in PAGES:
             page.get_by_role("link", name=link).click()
             shot(page, args.out / f"{name}.png")
@@ -51,6 +56,17 @@ def main() -> None:
         page.screenshot(path=args.out / "api_docs.png")
         browser.close()
     print(f"screenshots in {args.out}")
+
+
+def open_call(page, call_id: str) -> None:
+    """Pick a call in the review queue's selector and open it."""
+    page.get_by_role("link", name="质检复核").click()
+    expect(page.get_by_text("待复核通话")).to_be_visible(timeout=60_000)
+    page.get_by_label("选择通话").click()
+    page.keyboard.type(call_id)
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="打开通话").click()
+    expect(page.get_by_text(call_id).first).to_be_visible(timeout=60_000)
 
 
 def shot(page, path: Path) -> None:

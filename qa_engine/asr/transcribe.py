@@ -194,6 +194,18 @@ def drop_loops(words: list[Word], keep: int = 2) -> list[Word]:
     return out
 
 
+def _outside(w: Word, exclude: Sequence[Span]) -> Word:
+    """``w`` with its edges moved out of any excluded span it reaches into (the aligner's slack
+    around a clip border must not put a word's time inside silenced ringback or hold music)."""
+    start, end = w.start, w.end
+    for x in exclude:
+        if x.start <= start < x.end < end:
+            start = x.end
+        if start < x.start < end <= x.end:
+            end = x.start
+    return w if (start, end) == (w.start, w.end) else w.model_copy(update={"start": start, "end": end})
+
+
 def _guard(seg, exclude: Sequence[Span], speech: Sequence[Span]) -> AsrSegment | None:
     """The faster-whisper segment as an AsrSegment, or None when it is (or has become) invented text."""
     if seg.no_speech_prob > NO_SPEECH_PROB and seg.avg_logprob < LOW_LOGPROB:
@@ -213,7 +225,7 @@ def _guard(seg, exclude: Sequence[Span], speech: Sequence[Span]) -> AsrSegment |
                 if not _inside((w.start + w.end) / 2, exclude)
                 and _near_speech(w.start, w.end, speech, SPEECH_TOLERANCE_S)
                 and not (w.end - w.start < MIN_WORD_S and w.probability < MIN_WORD_PROB)]
-        kept = drop_loops(kept)
+        kept = drop_loops([_outside(w, exclude) for w in kept])
         if not kept:
             return None
         text = "".join(w.text for w in kept)
@@ -239,6 +251,8 @@ CLIP_MAX_S = 28.0
 # Packed windows are kept short: Whisper base skips or drops whole stretches of a long packed
 # window (28 s windows: 26% CER on the 4-call subset against 16% with 12 s windows).
 WINDOW_S = 12.0
+# A clip at least this long that a packed window returned empty is decoded again on its own.
+RETRY_MIN_S = 0.8
 BATCH_SIZE = 8
 # Each clip's speech is brought to about -20 dBFS RMS (the level of the demo calls' normal
 # speech) before decoding: a quiet agent (-36 dBFS) decodes like a normal one. Gain is capped so a
@@ -473,17 +487,30 @@ def transcribe(model, samples: np.ndarray, *, settings: Settings, exclude: Seque
     clips = speech_clips(speech, audio.size / SAMPLE_RATE)
     if not clips:
         return []  # never let Whisper see a channel without speech: that is where it invents text
-    packed, windows, placed = pack_clips(normalize_clips(audio, clips), clips)
-    options = decode_options(settings, hotwords)
-    options["clip_timestamps"] = [{"start": w.start, "end": w.end} for w in windows]
-    segments, _info = _batched(model).transcribe(packed, **options)
+    audio = normalize_clips(audio, clips)
+    decoder, options = _batched(model), decode_options(settings, hotwords)
+    out = _decode(decoder, options, audio, clips, exclude, speech, WINDOW_S)
+    # Whisper base sometimes skips or spoils a whole packed window; a clip of that window that came
+    # back empty is decoded once more on its own (one clip per window).
+    missing = [c for c in clips if c.end - c.start >= RETRY_MIN_S
+               and not any(s.start < c.end and s.end > c.start for s in out)]
+    # A channel that gave nothing at all is not retried (music or noise the VAD took for speech).
+    if missing and len(missing) < len(clips):
+        out += _decode(decoder, options, audio, missing, exclude, speech, 0.0)
+    return sorted(out, key=lambda s: s.start)
+
+
+def _decode(decoder, options: dict, audio: np.ndarray, clips: Sequence[Span], exclude: Sequence[Span],
+            speech: Sequence[Span], window_s: float) -> list[AsrSegment]:
+    packed, windows, placed = pack_clips(audio, clips, window_s=window_s)
+    segments, _info = decoder.transcribe(packed, **{**options, "clip_timestamps": [{"start": w.start, "end": w.end} for w in windows]})
     out: list[AsrSegment] = []
     for seg in segments:
         for part in _unpack(seg, placed):
             guarded = _guard(part, exclude, speech)
             if guarded is not None:
                 out.extend(punctuate(s) for s in _split_at_gaps(guarded) if _has_content(s.text))
-    return sorted(out, key=lambda s: s.start)
+    return out
 
 
 def _split_long(seg: AsrSegment, max_s: float) -> list[AsrSegment]:

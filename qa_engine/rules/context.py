@@ -125,6 +125,7 @@ class CallView:
         self._spk_joined: dict[tuple[str, str], str] = {}
         self._raw: dict[tuple[int, int], tuple] = {}
         self._matches: dict[tuple[int, int], dict[str, list[Match]]] = {}
+        self._prefetched: set[int] = set()
         self._scopes: dict[tuple, list[int]] = {}
         self._evidence: list[Evidence | None] = [None] * len(self.utts)
         self._questions: list[bool] | None = None
@@ -215,9 +216,13 @@ class CallView:
         key = (i, g)
         group = self.index.groups[g]
         raw = self._raw.pop(key, None)
-        if raw is None and g == 0 and self._joinable:
-            self._batch(g, self._speakers[i])
-            raw = self._raw.pop(key)
+        if raw is None and self._joinable:
+            if g == 0:
+                self._batch(g, self._speakers[i])
+                raw = self._raw.pop(key)
+            elif g not in self._prefetched:
+                self._prefetch(g)
+                raw = self._raw.pop(key, None)
         if raw is None:
             if group.patterns:
                 m = group.finish(*group.scan(lambda ch: self.view(i, ch)), lambda: self.view(i, "chars"),
@@ -253,6 +258,27 @@ class CallView:
         views = [(ch, self.speaker_view(speaker, ch)) for ch in group.channels]
         for k, raw in enumerate(group.scan_many(views, list(range(len(idx))))):
             self._raw[(idx[k], g)] = raw
+
+    def _prefetch(self, g: int) -> None:
+        """Run group g's automata once over every utterance the scopes that search its lists will
+        look at (first turn, last N, around each hold or transfer…), joined with T.SEP. Utterances
+        outside them (a scope the rules did not declare) are matched one by one as before."""
+        self._prefetched.add(g)
+        want: set[int] = set()
+        for scope, skey, kind in self.index.group_scopes[g]:
+            if kind is None:
+                want.update(self.scope_cached(scope, skey, None))
+            else:
+                for ev in self.events(kind):
+                    want.update(self.scope_cached(scope, skey, ev))
+        todo = sorted(i for i in want if (i, g) not in self._matches and (i, g) not in self._raw)
+        if not todo:
+            return
+        group = self.index.groups[g]
+        view = self.view
+        views = [(ch, [view(i, ch) for i in todo]) for ch in group.channels]
+        for i, raw in zip(todo, group.scan_many(views, list(range(len(todo))))):
+            self._raw[(i, g)] = raw
 
     def evidence(self, i: int) -> Evidence:
         e = self._evidence[i]

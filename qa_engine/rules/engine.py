@@ -22,12 +22,27 @@ _OUTCOME_FIELD = {"pass": "pass_", "fail": "fail", "n/a": "na"}
 
 
 def _message(rule: CompiledRule, outcome: str, r: Result, lang: str) -> str:
-    messages = rule.messages.get(lang) or rule.messages["zh"]
-    template = getattr(messages, _OUTCOME_FIELD[outcome])
+    # (kind, template) per rule, language and outcome, worked out once: 0 static text, 1 "{detail}",
+    # 2 a template to fill
+    tables = rule.__dict__.get("_templates")
+    if tables is None:
+        tables = rule.__dict__["_templates"] = {}
+    table = tables.get((lang, outcome))
+    if table is None:
+        messages = rule.messages.get(lang) or rule.messages["zh"]
+        template = getattr(messages, _OUTCOME_FIELD[outcome])
+        if "{" not in template and "}" not in template:
+            table = (0, template.strip())  # nothing to fill in (format_map would return it unchanged)
+        elif template == "{detail}":
+            table = (1, template)
+        else:
+            table = (2, template)
+        tables[(lang, outcome)] = table
+    kind, template = table
+    if kind == 0:
+        return template
     detail = (r.en if lang == "en" else r.zh) or (r.zh or r.en)
-    if "{" not in template and "}" not in template:
-        return template.strip()  # nothing to fill in (format_map would return it unchanged)
-    if template == "{detail}":
+    if kind == 1:
         return detail.strip()
     values = _Template(rule.params)
     if r.facts:
@@ -89,26 +104,45 @@ def evaluate(ruleset: RuleSet, ctx: CallContext, *, lang: str = "zh", only: Iter
     return [evaluate_rule(rule, view, lang) for rule in ruleset.rules if rule.id in wanted]
 
 
+def _score_table(ruleset: RuleSet) -> dict[str, tuple[str, float, bool]]:
+    """rule id → (section, weight, critical), worked out once per rule set."""
+    table = ruleset.__dict__.get("_score_table")
+    if table is None:
+        table = ruleset.__dict__["_score_table"] = {r.id: (r.section, r.weight, r.critical) for r in ruleset.by_id.values()}
+    return table
+
+
+_SCORE_FIELDS = frozenset(Score.model_fields)
+
+
 def score_call(ruleset: RuleSet, findings: list[Finding]) -> Score:
     """Weighted 0–100 score per section and in total over the applicable rules (n/a left out of the
     denominator). A failed critical rule zeroes the total. With no applicable rule the total is 100."""
     earned: dict[str, float] = {}
     possible: dict[str, float] = {}
     zeroed = []
+    table = _score_table(ruleset)
     for f in findings:
-        rule = ruleset.by_id.get(f.rule_id)
-        weight = rule.weight if rule else f.weight
-        section = rule.section if rule else f.section
-        critical = rule.critical if rule else f.critical
-        if f.outcome == "n/a":
+        d = f.__dict__
+        outcome = d["outcome"]
+        if outcome == "n/a":
             continue
+        entry = table.get(d["rule_id"])
+        section, weight, critical = entry if entry is not None else (f.section, f.weight, f.critical)
         possible[section] = possible.get(section, 0.0) + weight
-        earned[section] = earned.get(section, 0.0) + (weight if f.outcome == "pass" else 0.0)
-        if critical and f.outcome == "fail":
-            zeroed.append(f.rule_id)
+        earned[section] = earned.get(section, 0.0) + (weight if outcome == "pass" else 0.0)
+        if critical and outcome == "fail":
+            zeroed.append(d["rule_id"])
     sections = {s: round(100.0 * earned[s] / possible[s], 1) for s in ruleset.scorecard.sections if possible.get(s)}
     total_possible = sum(possible.values())
     total = round(100.0 * sum(earned.values()) / total_possible, 1) if total_possible else 100.0
     if zeroed:
         total = 0.0
-    return Score(total=total, sections=sections, zeroed_by=zeroed, ruleset_version=ruleset.version)
+    # Score(...) without re-validating values computed here (same fields, same dump)
+    sc = _new(Score)
+    _setattr(sc, "__dict__", {"total": float(total), "sections": sections, "zeroed_by": zeroed,
+                              "ruleset_version": ruleset.version})
+    _setattr(sc, "__pydantic_fields_set__", set(_SCORE_FIELDS))
+    _setattr(sc, "__pydantic_extra__", None)
+    _setattr(sc, "__pydantic_private__", None)
+    return sc

@@ -246,7 +246,8 @@ def _load_macros(rules_dir: Path, errors: list[RuleError]) -> dict[str, dict]:
 
 
 def _compile_rule(path: Path, lists: dict, macros: dict, scorecard: ScorecardFile | None,
-                  errors: list[RuleError], usage: dict[str, set[tuple[bool, str]]]) -> CompiledRule | None:
+                  errors: list[RuleError], usage: dict[str, set[tuple[bool, str]]],
+                  scopes: dict | None = None) -> CompiledRule | None:
     try:
         rf, text = _validated(path, RuleFile)
     except RuleError as exc:
@@ -258,6 +259,8 @@ def _compile_rule(path: Path, lists: dict, macros: dict, scorecard: ScorecardFil
                                 hint=f"set `id: {path.name[:-5]}` or rename the file to {rf.id}.yaml"))
         return None
     compiler = Compiler(lists, macros, rf.id, rf.params, usage)
+    if scopes is not None:
+        compiler.scopes = scopes  # shared by the rules of the set (PhraseIndex.group_scopes)
     try:
         check = compiler.compile(substitute_params(rf.check, rf.params, ("check",)), ("check",))
         when = compiler.compile(substitute_params(rf.when, rf.params, ("when",)), ("when",)) if rf.when is not None else None
@@ -323,7 +326,8 @@ def compile_dir(rules_dir: Path) -> tuple[RuleSet | None, list[RuleError]]:
     macros = _load_macros(rules_dir, errors)
     enabled = set(ruleset.enabled_maturity) if ruleset else {"stable", "incubating"}
     usage: dict[str, set[tuple[bool, str]]] = {}
-    rules = [r for p in rule_files(rules_dir) if (r := _compile_rule(p, lists, macros, scorecard, errors, usage))]
+    scopes: dict = {}
+    rules = [r for p in rule_files(rules_dir) if (r := _compile_rule(p, lists, macros, scorecard, errors, usage, scopes))]
     if scorecard is not None:
         _check_scorecard(rules_dir / "scorecard.yaml", sc_text, scorecard, {p.name[:-5] for p in rule_files(rules_dir)}, errors)
     if ruleset is not None and ruleset.events.transfer.list not in lists:
@@ -340,7 +344,7 @@ def compile_dir(rules_dir: Path) -> tuple[RuleSet | None, list[RuleError]]:
             digest.update(p.relative_to(rules_dir).as_posix().encode() + b"\0" + p.read_bytes())
     return RuleSet(
         version=ruleset.version, name=ruleset.name, directory=rules_dir, rules=rules, lists=lists,
-        index=PhraseIndex(lists, _list_groups(usage, ruleset.events.transfer.list), _full_speakers(usage)),
+        index=PhraseIndex(lists, _list_groups(usage, ruleset.events.transfer.list), _full_speakers(usage), scopes),
         scorecard=scorecard, transfer=ruleset.events.transfer.model_dump(),
         fingerprint=digest.hexdigest(),
     ), []

@@ -84,6 +84,10 @@ class Compiler:
                  usage: dict[str, set[tuple[bool, str]]] | None = None):
         self.lists = lists
         self.usage = usage if usage is not None else {}  # list id → {(narrow scope?, speaker)} (index groups)
+        # list id → {scope key: (Scope, event kind)}: the scopes each list is searched in, so that a
+        # call can match a group over every utterance some scope will look at in one batched pass
+        self.scopes: dict[str, dict[tuple, tuple[Scope, str | None]]] = {}
+        self.event_kind: str | None = None  # the event of the enclosing for_each (scopes around it)
         self.macros = macros
         self.rule_id = rule_id
         self.params = params
@@ -124,9 +128,12 @@ class Compiler:
                                f"did you mean `{close[0]}`?" if close else "add rules/lists/<id>.yaml")
         return pl
 
-    def use(self, list_ids: list[str], scope: Scope) -> None:
+    def use(self, list_ids: list[str], scope: Scope, *, searched: bool = True) -> None:
+        """Record that the lists are searched in ``scope`` (``searched``: through ``CallView.found``)."""
         for list_id in list_ids:
             self.usage.setdefault(list_id, set()).add((scope.narrow(), scope.speaker))
+            if searched:
+                self.scopes.setdefault(list_id, {})[(scope.key(), self.event_kind)] = (scope, self.event_kind)
 
     def anonymous_list(self, phrases: list[str], tolerance: str) -> str:
         self._anon += 1
@@ -310,7 +317,7 @@ def build_phrase(a: PhraseArgs, compiler: Compiler, loc):
         compiler.need_list(list_id, loc + ("lists", n) if a.lists and list_id in a.lists else loc + ("list",))
     if a.phrases:
         ids.append(compiler.anonymous_list(a.phrases, a.tolerance))
-    compiler.use(ids, a.scope)
+    compiler.use(ids, a.scope, searched=a.clause == "all")
     regex = re.compile(a.regex) if a.regex else None
     skey = a.scope.key()
     titles = [compiler.lists[i].title_zh or i for i in ids if i in compiler.lists and "#" not in i]
@@ -785,7 +792,13 @@ class NoSpanArgs(Args):
 def build_no_span(a: NoSpanArgs, compiler: Compiler, loc):
     """True when no span of the metric (dead air, overlaps, holds) passes the filters. Evidence: the
     offending spans (with the agent's words for overlaps)."""
-    where = compiler.compile(a.excuse_where, loc + ("excuse_where",)) if a.excuse_where is not None else None
+    where = None
+    if a.excuse_where is not None:
+        outer, compiler.event_kind = compiler.event_kind, a.excuse_event
+        try:
+            where = compiler.compile(a.excuse_where, loc + ("excuse_where",))
+        finally:
+            compiler.event_kind = outer
     label_zh = a.label_zh or {"dead_air": "静音", "overlaps": "抢话", "holds": "保持"}[a.source]
     label_en = a.label_en or a.source
 
@@ -843,7 +856,11 @@ _EVENT_ZH = {"hold": "保持", "transfer": "转接"}
 def build_for_each(a: ForEachArgs, compiler: Compiler, loc):
     """Evaluates ``check`` once per hold or transfer (scopes with before_event/after_event refer to
     it). n/a when there is no such event; False when the check fails for any of them."""
-    check = compiler.compile(a.check, loc + ("check",))
+    outer, compiler.event_kind = compiler.event_kind, a.event
+    try:
+        check = compiler.compile(a.check, loc + ("check",))
+    finally:
+        compiler.event_kind = outer
     label = _EVENT_ZH[a.event]
 
     def run(env: Env) -> Result:

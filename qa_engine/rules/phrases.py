@@ -157,7 +157,7 @@ class PhraseIndex:
     """
 
     def __init__(self, lists: dict[str, PhraseList], group_of: dict[str, int] | None = None,
-                 full_speakers: set[str] | None = None):
+                 full_speakers: set[str] | None = None, scopes: dict[str, dict[tuple, tuple]] | None = None):
         self.lists = lists
         # speakers some list is searched in every utterance of: their text is normalised in one pass
         self.full_speakers = frozenset(full_speakers if full_speakers is not None else ("agent", "customer"))
@@ -168,6 +168,15 @@ class PhraseIndex:
             parts[group_of.get(pl.id, 1 if n > 1 else 0)].append(pl)
         self.groups = [_Group(part) for part in parts]
         self.group_of = {pl.id: g for g, part in enumerate(parts) for pl in part}
+        # per group: the (Scope, scope key, event kind) its lists are searched in (from the compiled
+        # rules), so a call matches a group over all utterances they cover in one batched pass
+        group_scopes: list[dict[tuple, tuple]] = [{} for _ in parts]
+        for list_id, uses in (scopes or {}).items():
+            g = self.group_of.get(list_id)
+            if g is not None:
+                for (skey, kind), (scope, _) in uses.items():
+                    group_scopes[g][(skey, kind)] = (scope, skey, kind)
+        self.group_scopes = [list(gs.values()) for gs in group_scopes]
 
     def match_views(self, views: tuple[str, str, str]) -> dict[str, list[Match]]:
         """Matches per list id for a text given as its (chars, pinyin, fuzzy) views."""
