@@ -41,6 +41,37 @@ def ingest_files(paths: Iterable[Path], settings: Settings, *, model=None, rules
     return summary
 
 
+@dataclass(frozen=True)
+class IngestOutcome:
+    """What happened to one recording: ``status`` is analysed, skipped or failed."""
+
+    path: str
+    status: str
+    call_id: str | None = None
+    error: str | None = None
+
+
+def ingest_one(path: Path | str, settings: Settings, *, model=None, ruleset=None) -> IngestOutcome:
+    """Analyse and store one recording unless stored already (the per-file step of ``ingest_files``)."""
+    path = Path(path)
+    summary = IngestSummary()
+    _ingest_one(path, settings, summary, model=model, ruleset=ruleset)
+    if summary.failed:
+        return IngestOutcome(str(path), "failed", _stored_call_id(path, settings), summary.failed[0][1])
+    status = "analysed" if summary.analysed else "skipped"
+    return IngestOutcome(str(path), status, _stored_call_id(path, settings))
+
+
+def _stored_call_id(path: Path, settings: Settings) -> str | None:
+    try:
+        digest = content_hash(path)
+    except InputError:
+        return None
+    with session_scope(settings) as session:
+        stored = call_by_hash(session, digest)
+        return stored.call_id if stored is not None else None
+
+
 def _ingest_one(path: Path, settings: Settings, summary: IngestSummary, *, model, ruleset) -> None:
     try:
         digest = content_hash(path)

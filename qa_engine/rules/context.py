@@ -125,7 +125,7 @@ class CallView:
         self._spk_joined: dict[tuple[str, str], str] = {}
         self._raw: dict[tuple[int, int], tuple] = {}
         self._matches: dict[tuple[int, int], dict[str, list[Match]]] = {}
-        self._prefetched: set[int] = set()
+        self._prefetched: set = set()  # groups prefetched, ("batch", speaker) batched
         self._scopes: dict[tuple, list[int]] = {}
         self._evidence: list[Evidence | None] = [None] * len(self.utts)
         self._questions: list[bool] | None = None
@@ -214,15 +214,17 @@ class CallView:
 
     def _match(self, i: int, g: int) -> dict[str, list[Match]]:
         key = (i, g)
-        group = self.index.groups[g]
-        raw = self._raw.pop(key, None)
-        if raw is None and self._joinable:
+        if self._joinable:  # batched passes store their finished matches in self._matches
             if g == 0:
-                self._batch(g, self._speakers[i])
-                raw = self._raw.pop(key)
+                if ("batch", self._speakers[i]) not in self._prefetched:
+                    self._batch(g, self._speakers[i])
             elif g not in self._prefetched:
                 self._prefetch(g)
-                raw = self._raw.pop(key, None)
+            m = self._matches.get(key)
+            if m is not None:
+                return m
+        group = self.index.groups[g]
+        raw = self._raw.pop(key, None)
         if raw is None:
             if group.patterns:
                 m = group.finish(*group.scan(lambda ch: self.view(i, ch)), lambda: self.view(i, "chars"),
@@ -253,11 +255,35 @@ class CallView:
 
     def _batch(self, g: int, speaker: str) -> None:
         """Run a group's automata once over all utterances of a speaker (joined with T.SEP)."""
+        self._prefetched.add(("batch", speaker))
         idx = self.by_speaker[speaker]
         group = self.index.groups[g]
         views = [(ch, self.speaker_view(speaker, ch)) for ch in group.channels]
-        for k, raw in enumerate(group.scan_many(views, list(range(len(idx))))):
-            self._raw[(idx[k], g)] = raw
+        self._finish_all(g, idx, group.scan_many(views, list(range(len(idx)))))
+
+    def _finish_all(self, g: int, idx: list[int], raws: list[tuple[dict, list]]) -> None:
+        """``group.finish`` of each batched utterance into self._matches, skipping it where it has
+        nothing to do (no pattern that can match the speaker's text, no match to filter)."""
+        group = self.index.groups[g]
+        matches, speakers, view = self._matches, self._speakers, self.view
+        active: dict[str, bool] = {}  # speaker → some pattern of the group may match
+        for i, (found, exceptions) in zip(idx, raws):
+            key = (i, g)
+            if key in matches:
+                continue
+            if group.patterns:
+                sp = speakers[i]
+                act = active.get(sp)
+                if act is None:
+                    act = active[sp] = not self._patterns_absent(g, sp).issuperset(group.patterns)
+                if act or (exceptions and found):
+                    matches[key] = group.finish(found, exceptions, lambda i=i: view(i, "chars"),
+                                                self._patterns_absent(g, sp))
+                    continue
+            elif exceptions and found:
+                matches[key] = group.finish(found, exceptions, lambda i=i: view(i, "chars"))
+                continue
+            matches[key] = found
 
     def _prefetch(self, g: int) -> None:
         """Run group g's automata once over every utterance the scopes that search its lists will
@@ -277,8 +303,7 @@ class CallView:
         group = self.index.groups[g]
         view = self.view
         views = [(ch, [view(i, ch) for i in todo]) for ch in group.channels]
-        for i, raw in zip(todo, group.scan_many(views, list(range(len(todo))))):
-            self._raw[(i, g)] = raw
+        self._finish_all(g, todo, group.scan_many(views, list(range(len(todo)))))
 
     def evidence(self, i: int) -> Evidence:
         e = self._evidence[i]
