@@ -185,9 +185,10 @@ def demo_cases(folder: Path, use_asr: bool) -> list[tuple[str, dict]]:
             speech = {role: [(s.start, s.end) for s in speech_spans(ch)] for role, ch in (("agent", agent_ch), ("customer", cust_ch))}
         ref_turns = [Turn(start=s, end=e, speaker=role) for role, spans in speech.items() for s, e in spans]
         if use_asr:
-            from qa_engine.asr.transcribe import transcribe  # the ASR developer's module
+            from qa_engine.asr.model import load_model
+            from qa_engine.asr.transcribe import transcribe
 
-            segments = transcribe(left + right, settings)
+            segments = transcribe(load_model(settings), (left + right).astype(np.float32), settings=settings)
         else:
             segments = [Seg(float(u["start"]), float(u["end"]), u["text"]) for u in ref.get("transcript", [])]
         cases.append((name, {"mono": (left + right).astype(np.float32), "ref": ref_turns, "segments": segments,
