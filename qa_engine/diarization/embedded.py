@@ -22,7 +22,7 @@ from scipy.ndimage import uniform_filter1d
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.mixture import GaussianMixture
 
-from qa_engine.diarization.types import Diarization, SegmentLike, Turn
+from qa_engine.diarization.types import Diarization, SegmentLike, Turn, speaker_overlap
 from qa_engine.types import Span
 
 SAMPLE_RATE = 16000
@@ -356,7 +356,7 @@ def refine_with_segments(diarization: Diarization, asr_segments: Sequence[Segmen
         return diarization
     pieces: list[Turn] = []
     for seg in sorted(asr_segments, key=lambda s: s.start):
-        share = _label_overlap(turns, seg.start, seg.end)
+        share = speaker_overlap(turns, seg.start, seg.end)
         if not share:
             continue
         best = max(share, key=share.get)
@@ -364,7 +364,7 @@ def refine_with_segments(diarization: Diarization, asr_segments: Sequence[Segmen
             pieces.append(Turn(start=seg.start, end=seg.end, speaker=best))
             continue
         for word in seg.words:
-            w_share = _label_overlap(turns, word.start, word.end) or {_nearest_label(turns, word.start, word.end): 1.0}
+            w_share = speaker_overlap(turns, word.start, word.end) or {_nearest_label(turns, word.start, word.end): 1.0}
             pieces.append(Turn(start=word.start, end=word.end, speaker=max(w_share, key=w_share.get)))
     covered = [(p.start, p.end) for p in pieces]
     for t in turns:
@@ -372,15 +372,6 @@ def refine_with_segments(diarization: Diarization, asr_segments: Sequence[Segmen
             pieces.append(Turn(start=part[0], end=part[1], speaker=t.speaker))
     return Diarization(turns=_merge_adjacent([p for p in pieces if p.end > p.start], gap_s=0.05),
                        backend=diarization.backend)
-
-
-def _label_overlap(turns: list[Turn], start: float, end: float) -> dict[str, float]:
-    share: dict[str, float] = {}
-    for t in turns:
-        ov = min(t.end, end) - max(t.start, start)
-        if ov > 0:
-            share[t.speaker] = share.get(t.speaker, 0.0) + ov
-    return share
 
 
 def _nearest_label(turns: list[Turn], start: float, end: float) -> str:

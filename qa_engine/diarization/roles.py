@@ -14,7 +14,7 @@ from typing import Sequence
 
 from pypinyin import lazy_pinyin
 
-from qa_engine.diarization.types import Diarization, RoleAssignment, SegmentLike, Turn, WordLike
+from qa_engine.diarization.types import Diarization, RoleAssignment, SegmentLike, Turn, WordLike, speaker_overlap
 from qa_engine.types import Span, Speaker, Utterance, Word
 
 _NUM = "0-9零〇一二两三四五六七八九十百幺"
@@ -59,17 +59,8 @@ def has_work_number(text: str) -> bool:
 
 # --- mapping segments to labels -----------------------------------------------------------------------
 
-def _overlaps(turns: Sequence[Turn], start: float, end: float) -> dict[str, float]:
-    share: dict[str, float] = {}
-    for t in turns:
-        ov = min(t.end, end) - max(t.start, start)
-        if ov > 0:
-            share[t.speaker] = share.get(t.speaker, 0.0) + ov
-    return share
-
-
 def _label_at(turns: Sequence[Turn], start: float, end: float) -> str | None:
-    share = _overlaps(turns, start, end)
+    share = speaker_overlap(turns, start, end)
     if share:
         return max(share, key=share.get)
     if not turns:

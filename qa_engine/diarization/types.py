@@ -71,3 +71,13 @@ class SegmentLike(Protocol):
     end: float
     text: str
     words: Sequence[WordLike]
+
+
+def speaker_overlap(turns: Sequence[Turn], start: float, end: float) -> dict[str, float]:
+    """Seconds of [start, end] covered by each speaker's turns."""
+    share: dict[str, float] = {}
+    for t in turns:
+        ov = min(t.end, end) - max(t.start, start)
+        if ov > 0:
+            share[t.speaker] = share.get(t.speaker, 0.0) + ov
+    return share
