@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 import time
 from pathlib import Path
@@ -30,31 +29,11 @@ sys.path.insert(0, str(REPO))
 
 from qa_engine.asr.model import load_model  # noqa: E402
 from qa_engine.asr.transcribe import domain_hotwords, merge_utterances, to_simplified, to_utterances, transcribe  # noqa: E402
+from qa_engine.asr.scoring import edit_distance, normalize  # noqa: E402
 from qa_engine.config import Settings  # noqa: E402
 from qa_engine.types import Utterance  # noqa: E402
 
 AUDIO_EXTS = (".wav", ".mp3", ".m4a", ".flac")
-_DIGITS = str.maketrans("0123456789幺", "零一二三四五六七八九一")
-_KEEP = re.compile(r"[\u3400-\u9fffA-Za-z]")
-
-
-def normalize(text: str) -> str:
-    """Characters compared by CER: Simplified CJK (digits spelt as characters) and Latin letters."""
-    text = to_simplified(text).translate(_DIGITS).lower()
-    return "".join(_KEEP.findall(text))
-
-
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance (substitutions, insertions, deletions all cost 1)."""
-    if len(a) < len(b):
-        a, b = b, a
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
 
 
 def role_accuracy(ref: list[dict], hyp: list[Utterance]) -> tuple[int, int]:

@@ -30,6 +30,10 @@ def _mount_optional(module: str, attr: str, name: str) -> None:
 
 _mount_optional("qa_engine.rules.cli", "rules_app", "rules")
 _mount_optional("crm.cli", "crm_app", "crm")
+try:  # scale-out workers need the optional extra: pip install ".[workers]"
+    _mount_optional("qa_engine.worker_cli", "worker_app", "worker")
+except ImportError:
+    pass
 
 
 @app.command()

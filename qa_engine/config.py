@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     # Diarization for mono recordings
     diarization_pipeline: Path | None = Field(default=None, description="local pyannote pipeline directory or config.yaml")
 
+    # Scale-out workers (Celery + Redis)
+    broker_url: str = Field(default="redis://127.0.0.1:6379/0", description="Celery broker")
+    result_backend: str | None = Field(default=None, description="Celery result backend; default: the broker")
+    worker_time_limit_s: float = Field(default=1800.0, description="hard time limit per call on a worker")
+
     # Service
     api_url: str = "http://127.0.0.1:8000"
     secret_key: str = "change-me-in-production"

@@ -88,7 +88,7 @@ def _ingest_one(path: Path, settings: Settings, summary: IngestSummary, *, model
         save_analysis(analysis, settings)
         summary.analysed.append(str(path))
     except (QAError, ConflictError) as exc:
-        _record_failure(path, digest, settings, str(exc))
+        record_failure(path, digest, settings, str(exc))
         summary.failed.append((str(path), str(exc)))
 
 
@@ -100,7 +100,7 @@ def save_analysis(analysis: CallAnalysis, settings: Settings) -> None:
         store_analysis(session, analysis=analysis, local_date=start.date() if start else None)
 
 
-def _record_failure(path: Path, digest: str, settings: Settings, error: str) -> None:
+def record_failure(path: Path, digest: str, settings: Settings, error: str) -> None:
     try:
         record = load_call_record(path, settings)
     except InputError:

@@ -16,28 +16,19 @@ from pathlib import Path
 from celery import Celery
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_process_init
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from qa_engine.config import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/0"
-# Long enough for a one-hour recording (Settings.max_duration_s) on two CPU cores.
-DEFAULT_TIME_LIMIT_S = 1800.0
 TASK_NAME = "qa_engine.analyze_recording"
 QUEUE = "qa_engine"
 
 
 def broker_settings(settings: Settings) -> tuple[str, str, float]:
-    """(broker URL, result backend URL, time limit per call in seconds) from ``settings``.
-
-    ``getattr`` with defaults so this works before Settings has the fields.
-    """
-    broker = getattr(settings, "broker_url", None) or DEFAULT_BROKER_URL
-    backend = getattr(settings, "result_backend", None) or broker
-    limit = float(getattr(settings, "worker_time_limit_s", None) or DEFAULT_TIME_LIMIT_S)
-    return broker, backend, limit
+    """(broker URL, result backend URL, time limit per call in seconds) from ``settings``."""
+    return settings.broker_url, settings.result_backend or settings.broker_url, settings.worker_time_limit_s
 
 
 def create_app(settings: Settings) -> Celery:
@@ -60,7 +51,10 @@ def create_app(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         timezone=settings.timezone,
     )
-    celery.task(name=TASK_NAME, autoretry_for=(OperationalError,), max_retries=5,
+    # Retried: the database unreachable or locked (OperationalError), and two workers storing the
+    # same call at once (IntegrityError on its unique hash/call_id; the retry then skips it or
+    # stores it as a conflict). Bad input is stored as 'failed' by ingest_one and never raises here.
+    celery.task(name=TASK_NAME, autoretry_for=(OperationalError, IntegrityError), max_retries=5,
                 retry_backoff=5, retry_backoff_max=300, retry_jitter=True)(_analyze_recording)
     return celery
 
@@ -77,7 +71,7 @@ def _resources():
 
 def _analyze_recording(path: str) -> dict:
     """Ingest one recording; returns {"path", "status": analysed|skipped|failed, "call_id", "error"}."""
-    from qa_engine.ingest import _record_failure, ingest_one
+    from qa_engine.ingest import record_failure, ingest_one
 
     settings, model, ruleset = _resources()
     try:
@@ -87,7 +81,7 @@ def _analyze_recording(path: str) -> dict:
         error = f"{path}: analysis took longer than {broker_settings(settings)[2]:.0f} s"
         from qa_engine.audio import content_hash
 
-        _record_failure(Path(path), content_hash(path), settings, error)
+        record_failure(Path(path), content_hash(path), settings, error)
         return {"path": path, "status": "failed", "call_id": None, "error": error}
     if outcome.status == "failed":
         log.warning("failed: %s", outcome.error)

@@ -103,7 +103,7 @@ def print_summary(summary: IngestSummary) -> None:
 
 @worker_app.command()
 def run(
-    concurrency: Annotated[int, typer.Option("--concurrency", "-c", help="worker processes on this machine")] = 0,
+    concurrency: Annotated[int, typer.Option("--concurrency", "-c", help="worker processes on this machine (0: one per QA_ASR_THREADS cores)")] = 0,
     loglevel: Annotated[str, typer.Option(help="debug | info | warning | error")] = "info",
     pool: Annotated[str, typer.Option(help="prefork (time limits enforced) or solo (one call at a time, in-process)")] = "prefork",
     hostname: Annotated[str | None, typer.Option(help="worker node name (default celery@<host>)")] = None,

@@ -11,6 +11,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 fc-list 2>/dev/null | grep -qi "noto.*cjk" || need+=(fonts-noto-cjk)
 # A real PostgreSQL server for the production-database tests.
 command -v pg_ctlcluster >/dev/null 2>&1 || need+=(postgresql)
+# Redis for the Celery scale-out tests.
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 if [ ${#need[@]} -gt 0 ] && command -v apt-get >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
@@ -19,7 +21,7 @@ fi
 VENV=${VENV:-.venv}
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q -e ".[test]"
+"$VENV/bin/python" -m pip install -q -e ".[test,workers]"
 QA_TEST_POSTGRES_URL=$(bash scripts/start_postgres.sh || true)
 export QA_TEST_POSTGRES_URL
 # Assemble and verify the Whisper model once, before the timed tests.

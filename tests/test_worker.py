@@ -26,16 +26,16 @@ from tests.test_ingest import record, write_call
 
 
 
-def test_the_task_is_acked_late_time_limited_and_retried_only_on_database_errors(settings):
-    from sqlalchemy.exc import OperationalError
+def test_the_task_is_acked_late_time_limited_and_retried_only_on_transient_database_errors(settings):
+    from sqlalchemy.exc import IntegrityError, OperationalError
 
-    from qa_engine.worker import DEFAULT_BROKER_URL, TASK_NAME, create_app
+    from qa_engine.worker import TASK_NAME, create_app
 
     app = create_app(settings)
     task = app.tasks[TASK_NAME]
     assert task.acks_late and task.reject_on_worker_lost
-    assert task.autoretry_for == (OperationalError,)
-    assert app.conf.broker_url == DEFAULT_BROKER_URL and app.conf.worker_prefetch_multiplier == 1
+    assert task.autoretry_for == (OperationalError, IntegrityError)
+    assert app.conf.broker_url == settings.broker_url == "redis://127.0.0.1:6379/0" and app.conf.worker_prefetch_multiplier == 1
     assert 0 < app.conf.task_soft_time_limit < app.conf.task_time_limit
     # Redis must not redeliver a call that is still running.
     assert app.conf.broker_transport_options["visibility_timeout"] > app.conf.task_time_limit
