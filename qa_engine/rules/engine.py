@@ -67,11 +67,15 @@ def _finding(rule: CompiledRule, outcome: str, r: Result, lang: str, view: CallV
         end = view.ctx.metrics.duration_s or (view.utts[-1].end if view.utts else 0.0)
         evidence = [trusted_evidence(0.0, end, r.zh or rule.title_zh)]
     # Finding(...) without re-validating what the engine built (same fields, same dump)
+    static = rule.__dict__.get("_finding_static")
+    if static is None:  # the fields that only depend on the rule, in Finding's field order
+        static = rule.__dict__["_finding_static"] = (rule.id, rule.version, rule.hash, rule.section, rule.weight,
+                                                     rule.critical)
+    rid, version, rhash, section, weight, critical = static
     f = _new(Finding)
     _setattr(f, "__dict__", {
-        "rule_id": rule.id, "outcome": outcome, "message": _message(rule, outcome, r, lang), "evidence": evidence,
-        "rule_version": rule.version, "rule_hash": rule.hash, "section": rule.section, "weight": rule.weight,
-        "critical": rule.critical,
+        "rule_id": rid, "outcome": outcome, "message": _message(rule, outcome, r, lang), "evidence": evidence,
+        "rule_version": version, "rule_hash": rhash, "section": section, "weight": weight, "critical": critical,
     })
     _setattr(f, "__pydantic_fields_set__", set(_FINDING_FIELDS))
     _setattr(f, "__pydantic_extra__", None)

@@ -331,10 +331,30 @@ def build_phrase(a: PhraseArgs, compiler: Compiler, loc):
 
     def found_in(view: CallView, i: int) -> list[str]:
         if clause == "first_question":
-            fq = view.memo.get(("first_question", i))
+            groups = tuple(sorted({view.index.group_of[lid] for lid in ids}))
+            fq = view.memo.get(("first_question", i, groups))
             if fq is None:
+                # only the groups holding these lists: a group's matches do not depend on the others
                 text = _first_question_clause(view.utts[i].text)
-                fq = view.memo[("first_question", i)] = (view.index.match_text(text), T.chars_view(text))
+                cleaned = T.clean(text)
+                views: dict[str, str] = {}
+
+                def get(channel: str) -> str:
+                    v = views.get(channel)
+                    if v is None:
+                        if channel == "chars":
+                            v = T.numerals_to_arabic(cleaned)
+                        elif channel == "pinyin":
+                            v = T.pinyin_of_clean(cleaned)
+                        else:
+                            v = T.fuzzy_of_pinyin(get("pinyin"))
+                        views[channel] = v
+                    return v
+
+                matches: dict = {}
+                for g in groups:
+                    matches.update(view.index.groups[g].match(get))
+                fq = view.memo[("first_question", i, groups)] = (matches, get("chars"))
             matches, target = fq
             hits = [m.phrase for lid in ids for m in matches.get(lid, ())]
         else:
@@ -729,6 +749,7 @@ def build_metric(a: MetricArgs, compiler, loc):
     head, _, tail = a.name.partition(".")
     label_zh, label_en = a.label_zh or a.name, a.label_en or a.name
     test = a.compiled()
+    described = a.describe()
 
     def run(env: Env) -> Result:
         m = env.view.ctx.metrics
@@ -739,8 +760,8 @@ def build_metric(a: MetricArgs, compiler, loc):
             return Result(None, [], f"缺少{label_zh}", f"{label_en} is missing")
         shown = f"{v:.1f}" if isinstance(v, float) else str(v)
         ok = test(v)
-        zh = f"{label_zh} {shown}{a.unit}" + ("" if ok else f"（要求 {a.describe()}）")
-        en = f"{label_en} {shown}{a.unit}" + ("" if ok else f" (required {a.describe()})")
+        zh = f"{label_zh} {shown}{a.unit}" + ("" if ok else f"（要求 {described}）")
+        en = f"{label_en} {shown}{a.unit}" + ("" if ok else f" (required {described})")
         ev = [] if ok else [_span_evidence(env.view, a.evidence, zh)]
         return Result(ok, ev, zh, en, {"value": shown})
 
