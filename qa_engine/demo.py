@@ -58,7 +58,7 @@ def _ensure_coaching(session, folder: Path) -> None:
     moments = []
     for ref in sorted(folder.glob("*.ref.json")):
         data = json.loads(ref.read_text(encoding="utf-8"))
-        if "hold.notice" in data.get("violations", []):
+        if any(v["rule_id"] == "hold.notice" for v in data.get("violations", [])):
             hold = data["truth"]["holds"][0]
             moments.append(CoachingMomentBase(call_id=data["call_id"], start=max(hold["start"] - 8, 0), end=hold["end"] + 6,
                                               note="保持前未说明原因、未征得同意、未告知时长；保持后未致谢"))

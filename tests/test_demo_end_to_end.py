@@ -100,6 +100,19 @@ def test_calls_link_to_their_callers_crm_record(demo):
     assert any(card.kind == "main" for card in vip.cards)
 
 
+def test_the_demo_coaching_session_plays_a_real_moment_of_an_unannounced_hold(demo):
+    from qa_engine.storage.app_models import CoachingMoment, CoachingSession
+
+    settings, _, _ = demo
+    with session_scope(settings) as s:
+        coaching = s.exec(select(CoachingSession)).one()
+        moments = s.exec(select(CoachingMoment)).all()
+    assert coaching.target_rule == "hold.notice"
+    held = {cid for cid, ref in REFS.items() if any(v["rule_id"] == "hold.notice" for v in ref["violations"])}
+    assert moments and {m.call_id for m in moments} == held
+    assert all(m.end > m.start for m in moments)
+
+
 def test_preparing_the_demo_again_stores_nothing_twice(demo):
     settings, _, _ = demo
     summary, _ = prepare_demo(settings)
