@@ -5,19 +5,18 @@ Needs ``pytest-audioeval`` (three tiny Mandarin clips with transcripts). Run wit
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from qa_engine.asr.model import load_model
-from qa_engine.asr.transcribe import domain_hotwords, to_simplified, transcribe
+from qa_engine.asr.scoring import cer, normalize
+from qa_engine.asr.transcribe import domain_hotwords, transcribe
 from qa_engine.config import REPO_ROOT, Settings
 
 pytestmark = pytest.mark.slow
 SR = 16000
-_DIGITS = str.maketrans("0123456789", "零一二三四五六七八九")
 
 
 @pytest.fixture(scope="module")
@@ -51,17 +50,8 @@ def clips() -> list[tuple[np.ndarray, str]]:
 
 
 def chars(text: str) -> str:
-    return "".join(re.findall(r"[\u3400-\u9fff]", to_simplified(text).translate(_DIGITS)))
-
-
-def cer(ref: str, hyp: str) -> float:
-    prev = list(range(len(hyp) + 1))
-    for i, a in enumerate(ref, 1):
-        cur = [i]
-        for j, b in enumerate(hyp, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a != b)))
-        prev = cur
-    return prev[-1] / max(1, len(ref))
+    """The characters CER compares (Simplified CJK, digits spelt as characters)."""
+    return normalize(text)
 
 
 def text_of(segments) -> str:
