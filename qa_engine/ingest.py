@@ -35,7 +35,11 @@ def ingest_files(paths: Iterable[Path], settings: Settings, *, model=None, rules
     """Analyse and store each recording not stored yet; failures are stored with their error."""
     summary = IngestSummary()
     for path in paths:
-        _ingest_one(path, settings, summary, model=model, ruleset=ruleset)
+        outcome = ingest_one(path, settings, model=model, ruleset=ruleset)
+        if outcome.status == "failed":
+            summary.failed.append((outcome.path, outcome.error or ""))
+        else:
+            getattr(summary, outcome.status).append(outcome.path)
         if on_progress:
             on_progress(path)
     return summary
@@ -54,42 +58,21 @@ class IngestOutcome:
 def ingest_one(path: Path | str, settings: Settings, *, model=None, ruleset=None) -> IngestOutcome:
     """Analyse and store one recording unless stored already (the per-file step of ``ingest_files``)."""
     path = Path(path)
-    summary = IngestSummary()
-    _ingest_one(path, settings, summary, model=model, ruleset=ruleset)
-    if summary.failed:
-        return IngestOutcome(str(path), "failed", _stored_call_id(path, settings), summary.failed[0][1])
-    status = "analysed" if summary.analysed else "skipped"
-    return IngestOutcome(str(path), status, _stored_call_id(path, settings))
-
-
-def _stored_call_id(path: Path, settings: Settings) -> str | None:
-    try:
-        digest = content_hash(path)
-    except InputError:
-        return None
-    with session_scope(settings) as session:
-        stored = call_by_hash(session, digest)
-        return stored.call_id if stored is not None else None
-
-
-def _ingest_one(path: Path, settings: Settings, summary: IngestSummary, *, model, ruleset) -> None:
     try:
         digest = content_hash(path)
     except InputError as exc:
-        summary.failed.append((str(path), str(exc)))
-        return
+        return IngestOutcome(str(path), "failed", error=str(exc))
     with session_scope(settings) as session:
         stored = call_by_hash(session, digest)
         if stored is not None and stored.status == "analysed":
-            summary.skipped.append(str(path))
-            return
+            return IngestOutcome(str(path), "skipped", stored.call_id)
     try:
         analysis = analyze_call(path, settings, model=model, ruleset=ruleset)
         save_analysis(analysis, settings)
-        summary.analysed.append(str(path))
+        return IngestOutcome(str(path), "analysed", analysis.call_id)
     except (QAError, ConflictError) as exc:
-        record_failure(path, digest, settings, str(exc))
-        summary.failed.append((str(path), str(exc)))
+        call_id = record_failure(path, digest, settings, str(exc))
+        return IngestOutcome(str(path), "failed", call_id, str(exc))
 
 
 def save_analysis(analysis: CallAnalysis, settings: Settings) -> None:
@@ -100,10 +83,11 @@ def save_analysis(analysis: CallAnalysis, settings: Settings) -> None:
         store_analysis(session, analysis=analysis, local_date=start.date() if start else None)
 
 
-def record_failure(path: Path, digest: str, settings: Settings, error: str) -> None:
+def record_failure(path: Path, digest: str, settings: Settings, error: str) -> str:
+    """Store a recording that could not be analysed; returns the call_id it is stored under."""
     try:
         record = load_call_record(path, settings)
     except InputError:
         record = None
     with session_scope(settings) as session:
-        store_failure(session, path=str(path), content_hash=digest, record=record, error=error)
+        return store_failure(session, path=str(path), content_hash=digest, record=record, error=error).call_id

@@ -81,8 +81,8 @@ def _analyze_recording(path: str) -> dict:
         error = f"{path}: analysis took longer than {broker_settings(settings)[2]:.0f} s"
         from qa_engine.audio import content_hash
 
-        record_failure(Path(path), content_hash(path), settings, error)
-        return {"path": path, "status": "failed", "call_id": None, "error": error}
+        call_id = record_failure(Path(path), content_hash(path), settings, error)
+        return {"path": path, "status": "failed", "call_id": call_id, "error": error}
     if outcome.status == "failed":
         log.warning("failed: %s", outcome.error)
     return dataclasses.asdict(outcome)

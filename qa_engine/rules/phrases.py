@@ -80,14 +80,7 @@ class _Group:
             if not text:
                 continue
             for end, (length, owners) in automaton.iter(text):
-                for list_id, is_exc, phrase in owners:
-                    m = _new_tuple(Match, (phrase, channel, end + 1 - length, end + 1))
-                    if is_exc:
-                        exceptions.append((list_id, m))
-                    elif list_id in found:
-                        found[list_id].append(m)
-                    else:
-                        found[list_id] = [m]
+                _collect(owners, channel, end + 1 - length, end + 1, found, exceptions)
         return found, exceptions
 
     def scan_many(self, views: list[tuple[str, list[str]]], idx: list[int]) -> list[tuple[dict, list]]:
@@ -116,14 +109,7 @@ class _Group:
                         nxt = offs[k + 1] if k < last else pos + 1
                     base, (found, exceptions) = offs[k], out[k]
                 a, b = start - base, end + 1 - base
-                for list_id, is_exc, phrase in owners:
-                    m = _new_tuple(Match, (phrase, channel, a, b))
-                    if is_exc:
-                        exceptions.append((list_id, m))
-                    elif list_id in found:
-                        found[list_id].append(m)
-                    else:
-                        found[list_id] = [m]
+                _collect(owners, channel, a, b, found, exceptions)
         return out
 
     def finish(self, found: dict[str, list[Match]], exceptions: list[tuple[str, Match]],
@@ -241,3 +227,15 @@ def _covered(list_id: str, m: Match, exceptions: list[tuple[str, Match]]) -> boo
 def _all_hanzi(phrase: str) -> bool:
     cleaned = T.clean(phrase)
     return bool(cleaned) and all("\u4e00" <= ch <= "\u9fff" and ch not in T.NUMERAL_CHARS for ch in cleaned)
+
+
+def _collect(owners, channel: str, start: int, end: int, found: dict, exceptions: list) -> None:
+    """File one automaton hit [start, end) under each list (or list exception) that owns the key."""
+    for list_id, is_exc, phrase in owners:
+        m = _new_tuple(Match, (phrase, channel, start, end))
+        if is_exc:
+            exceptions.append((list_id, m))
+        elif list_id in found:
+            found[list_id].append(m)
+        else:
+            found[list_id] = [m]
