@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -53,6 +57,14 @@ class Event:
         return trusted_evidence(self.start, self.end, f"{label}{kind} {self.start:.1f}–{self.end:.1f}s")
 
 
+_KEYS: dict[tuple, int] = {}
+
+
+def intern_key(key: tuple) -> int:
+    """The number standing for a compile-time key (scopes, memoised expressions) in this process."""
+    return _KEYS.setdefault(key, len(_KEYS))
+
+
 class Scope(BaseModel):
     """Which utterances an operator looks at. Filters apply in the order of the fields."""
 
@@ -69,8 +81,9 @@ class Scope(BaseModel):
     first_s: float | None = Field(None, gt=0, description="utterances starting within the first N seconds")
     last_s: float | None = Field(None, gt=0, description="utterances ending within the last N seconds")
 
-    def key(self) -> tuple:
-        return tuple(self.model_dump().values())
+    def key(self) -> int:
+        """A small number naming the scope (equal scopes, equal numbers): cheap to hash per call."""
+        return intern_key(tuple(self.model_dump().values()))
 
     def narrow(self) -> bool:
         """True when the scope picks a few utterances (first turn, last N, around an event…)."""
@@ -79,6 +92,7 @@ class Scope(BaseModel):
 
 
 QUESTION_MARKS = ("?", "？", "吗", "请问", "什么", "怎么", "哪", "多少", "贵姓", "呢")
+_QUESTION = re.compile("|".join(re.escape(m) for m in QUESTION_MARKS))
 EVENT_TOLERANCE_S = 1.0
 
 
@@ -100,6 +114,9 @@ def trusted_evidence(start: float, end: float, text: str = "", speaker: str | No
 
 
 _start = attrgetter("start")
+VIEW_CHANNELS = ("clean", "chars", "pinyin", "fuzzy")
+_DERIVE = {"chars": T.numerals_to_arabic, "pinyin": T.pinyin_of_clean, "fuzzy": T.fuzzy_of_pinyin}
+_NO_MATCHES: Mapping[str, list[Match]] = MappingProxyType({})  # shared by every utterance without a match
 
 
 class CallView:
@@ -115,16 +132,16 @@ class CallView:
         self.index = index
         self._group_of = index.group_of
         self.utts = sorted(ctx.transcript, key=_start)
+        self._starts = [u.start for u in self.utts]
         self._texts = [u.text for u in self.utts]
         self._speakers = [u.speaker for u in self.utts]
-        # a speaker's utterances are normalised in one pass over their joined text, unless a text
-        # contains the separator itself
-        self._joinable = all(T.SEP not in t for t in self._texts)
-        self._views: dict[tuple[int, str], str] = {}
-        self._spk_views: dict[tuple[str, str], list[str]] = {}
-        self._spk_joined: dict[tuple[str, str], str] = {}
-        self._raw: dict[tuple[int, int], tuple] = {}
-        self._matches: dict[tuple[int, int], dict[str, list[Match]]] = {}
+        # utterances are normalised in one pass over their joined text, unless a text contains the
+        # separator itself
+        self._joinable = T.SEP not in "".join(self._texts)
+        n = len(self.utts)
+        # per channel / per group, indexed by utterance (None: not computed yet)
+        self._views: dict[str, list[str | None]] = {ch: [None] * n for ch in VIEW_CHANNELS}
+        self._matches: list[list[Mapping[str, list[Match]] | None]] = [[None] * n for _ in index.groups]
         self._prefetched: set = set()  # groups prefetched, ("batch", speaker) batched
         self._scopes: dict[tuple, list[int]] = {}
         self._evidence: list[Evidence | None] = [None] * len(self.utts)
@@ -133,162 +150,87 @@ class CallView:
         self._events: dict[str, list[Event]] = {}
         self._transfer_cfg = transfer_cfg or {}
         self.by_speaker = {"agent": [], "customer": [], "any": list(range(len(self.utts)))}
-        self._pos: list[int] = []
         for i, sp in enumerate(self._speakers):
-            lst = self.by_speaker[sp]
-            self._pos.append(len(lst))
-            lst.append(i)
+            self.by_speaker[sp].append(i)
 
     # --- text -------------------------------------------------------------------------------
     def view(self, i: int, channel: str) -> str:
         """One normalised view of utterance i: clean | chars | pinyin | fuzzy (computed once)."""
-        key = (i, channel)
-        v = self._views.get(key)
+        v = self._views[channel][i]
         if v is None:
-            sp = self._speakers[i]
-            full = self._spk_views.get((sp, channel))
-            if full is None and self._joinable and sp in self.index.full_speakers:
-                full = self.speaker_view(sp, channel)
-            if full is not None:
-                v = full[self._pos[i]]
-            elif channel == "clean":
-                v = T.clean(self._texts[i])
-            elif channel == "chars":
-                v = T.numerals_to_arabic(self.view(i, "clean"))
-            elif channel == "pinyin":
-                cleaned = self._views.get((i, "clean"))
-                v = T.pinyin_of_text(self._texts[i]) if cleaned is None else T.pinyin_of_clean(cleaned)
-            else:
-                v = T.fuzzy_of_pinyin(self.view(i, "pinyin"))
-            self._views[key] = v
+            self._fill([i], channel)
+            v = self._views[channel][i]
         return v
-
-    @staticmethod
-    def _one_view(text: str, channel: str) -> str:
-        if channel == "pinyin":
-            return T.pinyin_of_text(text)
-        cleaned = T.clean(text)
-        if channel == "clean":
-            return cleaned
-        if channel == "chars":
-            return T.numerals_to_arabic(cleaned)
-        return T.fuzzy_of_pinyin(T.pinyin_of_clean(cleaned))
 
     def views(self, i: int) -> tuple[str, str, str]:
         return self.view(i, "chars"), self.view(i, "pinyin"), self.view(i, "fuzzy")
 
     def speaker_view(self, speaker: str, channel: str) -> list[str]:
-        """One view of all utterances of a speaker, normalised in one pass over their joined text."""
-        key = (speaker, channel)
-        v = self._spk_views.get(key)
-        if v is None:
-            idx = self.by_speaker[speaker]
-            if not self._joinable or not idx:
-                v = [self._one_view(self._texts[i], channel) for i in idx]
-            else:
-                if channel == "clean":
-                    joined = T.clean(T.SEP.join([self._texts[i] for i in idx]))
-                elif channel == "pinyin" and (speaker, "clean") not in self._spk_joined:
-                    joined = T.pinyin_of_text(T.SEP.join([self._texts[i] for i in idx]))
-                else:
-                    src = "pinyin" if channel == "fuzzy" else "clean"
-                    self.speaker_view(speaker, src)
-                    base = self._spk_joined[(speaker, src)]
-                    joined = (T.numerals_to_arabic(base) if channel == "chars" else
-                              T.pinyin_of_clean(base) if channel == "pinyin" else T.fuzzy_of_pinyin(base))
-                self._spk_joined[key] = joined
-                v = joined.split(T.SEP)
-            self._spk_views[key] = v
-        return v
+        """One view of all utterances of a speaker."""
+        idx = self.by_speaker[speaker]
+        self._fill(idx, channel)
+        views = self._views[channel]
+        return [views[i] for i in idx]
+
+    def _fill(self, idx: list[int], channel: str) -> None:
+        """Computes one view of the utterances in idx that lack it, in one pass over their joined
+        text (each view is derived from the one before it: clean → chars, clean → pinyin → fuzzy)."""
+        views = self._views[channel]
+        todo = [i for i in idx if views[i] is None]
+        if not todo:
+            return
+        if channel == "clean":
+            fn, src = T.clean, [self._texts[i] for i in todo]
+        elif channel == "pinyin" and None in [self._views["clean"][i] for i in todo]:
+            fn, src = T.pinyin_of_text, [self._texts[i] for i in todo]  # raw → pinyin in one table
+        else:
+            base = "pinyin" if channel == "fuzzy" else "clean"
+            self._fill(todo, base)
+            fn = _DERIVE[channel]
+            base_views = self._views[base]
+            src = [base_views[i] for i in todo]
+        if self._joinable and len(todo) > 1:
+            out = fn(T.SEP.join(src)).split(T.SEP)  # every view keeps T.SEP and never makes one
+        else:
+            out = [fn(t) for t in src]
+        for i, v in zip(todo, out):
+            views[i] = v
 
     def found(self, i: int, list_id: str) -> list[Match]:
         """Matches of one list in utterance i (the list's whole group is matched once and cached).
 
         Group 0 (lists searched in every utterance of a speaker) is matched over all utterances of
-        the speaker in one pass; other groups utterance by utterance, as narrow scopes need a few."""
+        the speaker in one pass; other groups over the utterances their scopes look at."""
         g = self._group_of[list_id]
-        m = self._matches.get((i, g))
+        m = self._matches[g][i]
         if m is None:
             m = self._match(i, g)
         return m.get(list_id, ())
 
-    def _match(self, i: int, g: int) -> dict[str, list[Match]]:
-        key = (i, g)
+    def _match(self, i: int, g: int) -> Mapping[str, list[Match]]:
         if self._joinable:  # batched passes store their finished matches in self._matches
             if g == 0:
                 if ("batch", self._speakers[i]) not in self._prefetched:
                     self._batch(g, self._speakers[i])
             elif g not in self._prefetched:
                 self._prefetch(g)
-            m = self._matches.get(key)
+            m = self._matches[g][i]
             if m is not None:
                 return m
-        group = self.index.groups[g]
-        raw = self._raw.pop(key, None)
-        if raw is None:
-            if group.patterns:
-                m = group.finish(*group.scan(lambda ch: self.view(i, ch)), lambda: self.view(i, "chars"),
-                                 self._patterns_absent(g, self._speakers[i]))
-            else:
-                m = group.match(lambda ch: self.view(i, ch))
-        elif group.patterns or raw[1]:
-            m = group.finish(raw[0], raw[1], lambda: self.view(i, "chars"), self._patterns_absent(g, self._speakers[i]))
-        else:
-            m = raw[0]
-        self._matches[key] = m
+        # an utterance no declared scope covers: matched on its own
+        m = self._matches[g][i] = self.index.groups[g].match(lambda ch: self.view(i, ch))
         return m
 
-    def _patterns_absent(self, g: int, speaker: str) -> frozenset[str]:
-        """Lists of group g whose patterns match no utterance of the speaker (one search over the
-        joined characters view, where the speaker's text is normalised in one pass anyway)."""
-        key = ("absent", g, speaker)
-        absent = self.memo.get(key)
-        if absent is None:
-            absent = frozenset()
-            group = self.index.groups[g]
-            if self._joinable and speaker in self.index.full_speakers and group.context_free:
-                self.speaker_view(speaker, "chars")
-                joined = self._spk_joined.get((speaker, "chars"), "")
-                absent = frozenset(lid for lid in group.context_free if not group.patterns[lid].search(joined))
-            self.memo[key] = absent
-        return absent
-
     def _batch(self, g: int, speaker: str) -> None:
-        """Run a group's automata once over all utterances of a speaker (joined with T.SEP)."""
+        """Run a group's automata once over all utterances of a speaker."""
         self._prefetched.add(("batch", speaker))
-        idx = self.by_speaker[speaker]
-        group = self.index.groups[g]
-        views = [(ch, self.speaker_view(speaker, ch)) for ch in group.channels]
-        self._finish_all(g, idx, group.scan_many(views, list(range(len(idx)))))
-
-    def _finish_all(self, g: int, idx: list[int], raws: list[tuple[dict, list]]) -> None:
-        """``group.finish`` of each batched utterance into self._matches, skipping it where it has
-        nothing to do (no pattern that can match the speaker's text, no match to filter)."""
-        group = self.index.groups[g]
-        matches, speakers, view = self._matches, self._speakers, self.view
-        active: dict[str, bool] = {}  # speaker → some pattern of the group may match
-        for i, (found, exceptions) in zip(idx, raws):
-            key = (i, g)
-            if key in matches:
-                continue
-            if group.patterns:
-                sp = speakers[i]
-                act = active.get(sp)
-                if act is None:
-                    act = active[sp] = not self._patterns_absent(g, sp).issuperset(group.patterns)
-                if act or (exceptions and found):
-                    matches[key] = group.finish(found, exceptions, lambda i=i: view(i, "chars"),
-                                                self._patterns_absent(g, sp))
-                    continue
-            elif exceptions and found:
-                matches[key] = group.finish(found, exceptions, lambda i=i: view(i, "chars"))
-                continue
-            matches[key] = found
+        done = self._matches[g]
+        self._scan(g, [i for i in self.by_speaker[speaker] if done[i] is None])
 
     def _prefetch(self, g: int) -> None:
         """Run group g's automata once over every utterance the scopes that search its lists will
-        look at (first turn, last N, around each hold or transfer…), joined with T.SEP. Utterances
-        outside them (a scope the rules did not declare) are matched one by one as before."""
+        look at (first turn, last N, around each hold or transfer…). Utterances outside them (a
+        scope the rules did not declare) are matched one by one."""
         self._prefetched.add(g)
         want: set[int] = set()
         for scope, skey, kind in self.index.group_scopes[g]:
@@ -297,13 +239,31 @@ class CallView:
             else:
                 for ev in self.events(kind):
                     want.update(self.scope_cached(scope, skey, ev))
-        todo = sorted(i for i in want if (i, g) not in self._matches and (i, g) not in self._raw)
-        if not todo:
+        done = self._matches[g]
+        self._scan(g, sorted(i for i in want if done[i] is None))
+
+    def _scan(self, g: int, idx: list[int]) -> None:
+        """Matches of group g in the utterances idx (one pass per channel over their joined views),
+        finished (exceptions, patterns that depend on context) where there is anything to finish."""
+        if not idx:
             return
         group = self.index.groups[g]
-        view = self.view
-        views = [(ch, [view(i, ch) for i in todo]) for ch in group.channels]
-        self._finish_all(g, todo, group.scan_many(views, list(range(len(todo)))))
+        texts = {}
+        for ch in group.channels:
+            self._fill(idx, ch)
+            views = self._views[ch]
+            texts[ch] = [views[i] for i in idx]
+        matches = self._matches[g]
+        hits = group.scan_many(texts, len(idx))
+        for k, i in enumerate(idx):
+            entry = hits.get(k)
+            if entry is None and not group.context_patterns:
+                matches[i] = _NO_MATCHES
+                continue
+            found, exceptions = entry or ({}, [])
+            if group.context_patterns or (exceptions and found):
+                found = group.finish(found, exceptions, lambda i=i: self.view(i, "chars"), group.context_free)
+            matches[i] = found
 
     def evidence(self, i: int) -> Evidence:
         e = self._evidence[i]
@@ -312,10 +272,19 @@ class CallView:
             e = self._evidence[i] = trusted_evidence(u.start, u.end, u.text, u.speaker)
         return e
 
+    def evidence_of(self, idx: list[int]) -> list[Evidence]:
+        """``[self.evidence(i) for i in idx]`` (one call for the many lines a failed search shows)."""
+        cache = self._evidence
+        out = [cache[i] for i in idx]
+        if None in out:
+            out = [e if e is not None else self.evidence(i) for i, e in zip(idx, out)]
+        return out
+
     def is_question(self, i: int) -> bool:
         q = self._questions
         if q is None:
-            q = self._questions = [any(m in t for m in QUESTION_MARKS) for t in self._texts]
+            search = _QUESTION.search
+            q = self._questions = [search(t) is not None for t in self._texts]
         return q[i]
 
     def scope_cached(self, s: Scope, key: tuple, event: Event | None) -> list[int]:
@@ -344,7 +313,15 @@ class CallView:
     def _transfers(self) -> list[Event]:
         list_id = self._transfer_cfg.get("list", "transfer_cue")
         gap = int(self._transfer_cfg.get("merge_within_utterances", 3))
-        cues = [i for i in self.by_speaker["agent"] if self.found(i, list_id)]
+        agent = self.by_speaker["agent"]
+        if agent:
+            self.found(agent[0], list_id)  # matches the list's group over the agent's lines at once
+        g, cues = self._group_of[list_id], []
+        matches = self._matches[g]
+        for i in agent:
+            m = matches[i]
+            if list_id in (self._match(i, g) if m is None else m):
+                cues.append(i)
         groups: list[list[int]] = []
         for i in cues:
             if groups and i - groups[-1][-1] <= gap:
@@ -381,18 +358,20 @@ class CallView:
         return idx
 
     def _event_scope(self, idx: list[int], s: Scope, ev: Event) -> list[int]:
+        # idx is in utterance order, which is start-time order: the cuts are bisections
         if s.in_event and ev.first_utt is not None:
-            return [i for i in idx if ev.first_utt <= i <= ev.last_utt]
+            return idx[bisect_left(idx, ev.first_utt):bisect_right(idx, ev.last_utt)]
+        starts = self._starts.__getitem__
         if s.before_event is not None:
             if ev.first_utt is not None:  # transfers: up to and including the first announcement
-                before = [i for i in idx if i <= ev.first_utt]
+                cut = bisect_right(idx, ev.first_utt)
             else:
-                before = [i for i in idx if self.utts[i].start < ev.start]
-            return before[-s.before_event:]
+                cut = bisect_left(idx, ev.start, key=starts)
+            return idx[max(0, cut - s.before_event):cut]
         if s.after_event is not None:
             if ev.first_utt is not None:
-                after = [i for i in idx if i > ev.first_utt]
+                cut = bisect_right(idx, ev.first_utt)
             else:
-                after = [i for i in idx if self.utts[i].start >= ev.end - EVENT_TOLERANCE_S]
-            return after[: s.after_event]
+                cut = bisect_left(idx, ev.end - EVENT_TOLERANCE_S, key=starts)
+            return idx[cut:cut + s.after_event]
         return idx

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import string
 from collections.abc import Iterable
 
 from qa_engine.rules.context import CallContext, CallView, trusted_evidence
@@ -19,34 +20,76 @@ class _Template(dict):
 
 
 _OUTCOME_FIELD = {"pass": "pass_", "fail": "fail", "n/a": "na"}
+_FORMATTER = string.Formatter()
+
+
+def _plain_fields(template: str) -> list[tuple[str, str | None]] | None:
+    """The template as (literal, field) parts when every field is a bare name (``{detail}``), else
+    None (format specs, conversions, indexing: left to ``format_map``)."""
+    try:
+        parts = list(_FORMATTER.parse(template))
+    except ValueError:
+        return None
+    if any(f is not None and (spec or conv or not f.isidentifier()) for _, f, spec, conv in parts):
+        return None
+    return [(lit, f) for lit, f, _, _ in parts]
+
+
+def _compile_message(rule: CompiledRule, template: str, lang: str) -> tuple:
+    """(kind, data) for one message template, worked out once: 0 static text, 1 "{detail}",
+    3 literal parts and field names (rule params and the title filled in already), 2 a template for
+    ``format_map``. Kinds 1 and 3 give exactly what ``format_map`` would."""
+    if "{" not in template and "}" not in template:
+        return 0, template.strip()  # nothing to fill in (format_map would return it unchanged)
+    if template == "{detail}":
+        return 1, template
+    parts = _plain_fields(template)
+    if parts is None:
+        return 2, template
+    title = rule.title_en if lang == "en" else rule.title_zh
+    out = []
+    for lit, field in parts:
+        if field in (None, "detail") or field != "title" and field not in rule.params:
+            out.append((lit, field))  # filled per call: detail, facts, or left as "{name}"
+        else:  # constant for the rule (a fact of the same name would win: checked per call)
+            value = title if field == "title" else rule.params[field]
+            out.append((lit, (field, str(value))))
+    return 3, out
 
 
 def _message(rule: CompiledRule, outcome: str, r: Result, lang: str) -> str:
-    # (kind, template) per rule, language and outcome, worked out once: 0 static text, 1 "{detail}",
-    # 2 a template to fill
     tables = rule.__dict__.get("_templates")
     if tables is None:
         tables = rule.__dict__["_templates"] = {}
     table = tables.get((lang, outcome))
     if table is None:
         messages = rule.messages.get(lang) or rule.messages["zh"]
-        template = getattr(messages, _OUTCOME_FIELD[outcome])
-        if "{" not in template and "}" not in template:
-            table = (0, template.strip())  # nothing to fill in (format_map would return it unchanged)
-        elif template == "{detail}":
-            table = (1, template)
-        else:
-            table = (2, template)
-        tables[(lang, outcome)] = table
+        table = tables[(lang, outcome)] = _compile_message(rule, getattr(messages, _OUTCOME_FIELD[outcome]), lang)
     kind, template = table
     if kind == 0:
         return template
     detail = (r.en if lang == "en" else r.zh) or (r.zh or r.en)
     if kind == 1:
         return detail.strip()
+    facts = r.facts or {}
+    if kind == 3:
+        out = []
+        for lit, field in template:
+            out.append(lit)
+            if field is None:
+                continue
+            if field == "detail":
+                out.append(detail)
+            elif type(field) is tuple:  # a rule param or the title
+                name, value = field
+                out.append(str(facts[name]) if name in facts and name != "title" else value)
+            elif field in facts:
+                out.append(str(facts[field]))
+            else:
+                out.append("{" + field + "}")
+        return "".join(out).strip()
     values = _Template(rule.params)
-    if r.facts:
-        values.update(r.facts)
+    values.update(facts)
     values["detail"] = detail
     values["title"] = rule.title_en if lang == "en" else rule.title_zh
     try:
@@ -83,9 +126,11 @@ def _finding(rule: CompiledRule, outcome: str, r: Result, lang: str, view: CallV
     return f
 
 
-def evaluate_rule(rule: CompiledRule, view: CallView, lang: str = "zh") -> Finding:
-    """One finding for one rule (a rule that raises yields n/a naming the error, never a crash)."""
-    env = Env(view)
+def evaluate_rule(rule: CompiledRule, view: CallView, lang: str = "zh", env: Env | None = None) -> Finding:
+    """One finding for one rule (a rule that raises yields n/a naming the error, never a crash).
+    ``env``: the call's top-level Env when the caller has one (operators never change it)."""
+    if env is None:
+        env = Env(view)
     try:
         if rule.when is not None:
             applies = rule.when(env)
@@ -102,10 +147,11 @@ def evaluate_rule(rule: CompiledRule, view: CallView, lang: str = "zh") -> Findi
 def evaluate(ruleset: RuleSet, ctx: CallContext, *, lang: str = "zh", only: Iterable[str] | None = None) -> list[Finding]:
     """Exactly one Finding per rule of the set (in scorecard order); ``lang`` 'zh' or 'en'."""
     view = CallView(ctx, ruleset.index, ruleset.transfer)
+    env = Env(view)
     if only is None:
-        return [evaluate_rule(rule, view, lang) for rule in ruleset.rules]
+        return [evaluate_rule(rule, view, lang, env) for rule in ruleset.rules]
     wanted = set(only)
-    return [evaluate_rule(rule, view, lang) for rule in ruleset.rules if rule.id in wanted]
+    return [evaluate_rule(rule, view, lang, env) for rule in ruleset.rules if rule.id in wanted]
 
 
 def _score_table(ruleset: RuleSet) -> dict[str, tuple[str, float, bool]]:

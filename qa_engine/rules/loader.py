@@ -344,7 +344,7 @@ def compile_dir(rules_dir: Path) -> tuple[RuleSet | None, list[RuleError]]:
             digest.update(p.relative_to(rules_dir).as_posix().encode() + b"\0" + p.read_bytes())
     return RuleSet(
         version=ruleset.version, name=ruleset.name, directory=rules_dir, rules=rules, lists=lists,
-        index=PhraseIndex(lists, _list_groups(usage, ruleset.events.transfer.list), _full_speakers(usage), scopes),
+        index=PhraseIndex(lists, _list_groups(usage, ruleset.events.transfer.list), scopes),
         scorecard=scorecard, transfer=ruleset.events.transfer.model_dump(),
         fingerprint=digest.hexdigest(),
     ), []
@@ -362,16 +362,6 @@ def _list_groups(usage: dict[str, set[tuple[bool, str]]], transfer_list: str) ->
         else:
             groups.setdefault(list_id, 1)
     return groups
-
-
-def _full_speakers(usage: dict[str, set[tuple[bool, str]]]) -> set[str]:
-    """Speakers whose every utterance some list is searched in (transfer cues: the agent's)."""
-    speakers = {"agent"}
-    for uses in usage.values():
-        for narrow, speaker in uses:
-            if not narrow:
-                speakers |= {"agent", "customer"} if speaker == "any" else {speaker}
-    return speakers
 
 
 def _signature(rules_dir: Path) -> tuple:

@@ -18,15 +18,16 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import datetime, time
 from difflib import get_close_matches
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from qa_engine.rules import text as T
-from qa_engine.rules.context import CallView, Event, Scope, trusted_evidence
+from qa_engine.rules.context import CallView, Event, Scope, intern_key, trusted_evidence
 from qa_engine.rules.errors import CompileError
+from qa_engine.rules.numbers import numbers_in, same_number, syllable_codes
 from qa_engine.rules.phrases import PhraseList
 from qa_engine.types import Evidence
 
@@ -264,7 +265,7 @@ def _first_question_clause(text: str) -> str:
 
 
 def _quote(phrases: list[str]) -> str:
-    return "、".join(f"「{p}」" for p in dict.fromkeys(phrases))
+    return "「" + "」、「".join(dict.fromkeys(phrases)) + "」" if phrases else ""
 
 
 def _empty_scope(scope: Scope, env: Env, on_empty: str, what_zh: str = "", what_en: str = "") -> Result:
@@ -326,7 +327,7 @@ def build_phrase(a: PhraseArgs, compiler: Compiler, loc):
     scope, clause = a.scope, a.clause
     # the same expression in several rules (e.g. a macro) is evaluated once per call and event;
     # inline phrase lists are the rule's own, so their key never matches another rule's
-    memo_key = ("phrase", tuple(ids), a.regex, clause, skey, a.on_empty, what_zh, what_en)
+    memo_key = intern_key(("phrase", tuple(ids), a.regex, clause, skey, a.on_empty, what_zh, what_en))
     one_list = ids[0] if len(ids) == 1 and not regex and clause == "all" else None
 
     def found_in(view: CallView, i: int) -> list[str]:
@@ -370,10 +371,14 @@ def build_phrase(a: PhraseArgs, compiler: Compiler, loc):
         if not idx:
             return _empty_scope(scope, env, a.on_empty, what_zh, what_en)
         hit_idx, phrases = [], []
-        if one_list is not None:
-            found = view.found
+        if one_list is not None:  # view.found inlined: the commonest search of all
+            g = view._group_of[one_list]
+            done = view._matches[g]
             for i in idx:
-                ms = found(i, one_list)
+                m = done[i]
+                if m is None:
+                    m = view._match(i, g)
+                ms = m.get(one_list)
                 if ms:
                     hit_idx.append(i)
                     phrases += [m.phrase for m in ms]
@@ -383,12 +388,11 @@ def build_phrase(a: PhraseArgs, compiler: Compiler, loc):
                 if hits:
                     hit_idx.append(i)
                     phrases += hits
-        ev = view.evidence
         if hit_idx:
             q = _quote(phrases)
-            return Result(True, [ev(i) for i in hit_idx], f"{what_zh}：{q}", f"{what_en}: {q}",
+            return Result(True, view.evidence_of(hit_idx), f"{what_zh}：{q}", f"{what_en}: {q}",
                           {"phrase": phrases[0], "phrases": q})
-        return Result(False, [ev(i) for i in idx], f"未找到{what_zh}", f"no {what_en} found")
+        return Result(False, view.evidence_of(idx), f"未找到{what_zh}", f"no {what_en} found")
 
     def run(env: Env) -> Result:
         event = env.event
@@ -416,6 +420,11 @@ class Window(Args):
 def _within(t: time, lo: time, hi: time) -> bool:
     """t in [lo, hi), wrapping midnight (``Window.contains`` with parsed bounds)."""
     return lo <= t < hi if lo < hi else (t >= lo or t < hi)
+
+
+def _hm(t: time | datetime) -> str:
+    """HH:MM (what ``f"{t:%H:%M}"`` gives, without strftime's cost on every call)."""
+    return f"{t.hour:02d}:{t.minute:02d}"
 
 
 def _hhmm(s: str) -> time:
@@ -453,11 +462,11 @@ def build_greeting(a: GreetingArgs, compiler: Compiler, loc):
         t = start.time()
         window = next((w for w, lo, hi in windows if _within(t, lo, hi)), None)
         if window is None:
-            return Result(None, [], f"{t:%H:%M} 不在任何问候时段内", f"{t:%H:%M} is in no greeting window")
+            return Result(None, [], f"{_hm(t)} 不在任何问候时段内", f"{_hm(t)} is in no greeting window")
         found = {lid: [m.phrase for i in idx for m in view.found(i, lid)] for lid in names}
         evidence = [view.evidence(i) for i in idx]
         expected = names[window.list]
-        when = f"{t:%H:%M}"
+        when = _hm(t)
         if found[window.list]:
             return Result(True, evidence, f"{when} 使用了「{found[window.list][0]}」", f"{when}: said {found[window.list][0]}",
                           {"expected": expected, "local_time": when})
@@ -489,79 +498,12 @@ def _syllables(s: str) -> list[str]:
     return [T.fold_syllable(T.syllable_of(ch) or ch) for ch in s]
 
 
-def _is_numeral(ch: str, syl: str | None) -> tuple[bool, bool]:
-    """(numeral-like, a literal numeral)."""
-    if ch in T.NUMERAL_DIGITS or ch in T.NUMERAL_UNITS or ch.isdigit():
-        return True, True
-    return (syl in T.DIGIT_SYLLABLES), False
-
-
-_CHAR_FACTS: dict[str, tuple[str | None, str, bool, bool]] = {}
-
-
-def _char_facts(ch: str) -> tuple[str | None, str, bool, bool]:
-    """(syllable, folded syllable or the character, numeral-like, a literal numeral) of a character."""
-    facts = _CHAR_FACTS.get(ch)
-    if facts is None:
-        raw = T.syllable_of(ch)
-        facts = _CHAR_FACTS[ch] = (raw, T.fold_syllable(raw) if raw else ch, *_is_numeral(ch, raw))
-    return facts
-
-
-def stated_numbers(text: str, prefixes: list[list[str]], suffixes: list[list[str]], *,
-                   cleaned: str | None = None) -> list[str]:
-    """Work numbers stated in a text: a run of numerals (or their homophones) right after a prefix
-    (我是, 工号) or right before a suffix (号). 一零八, 幺零八, 一百零八, 108 and 要零八 all give 108.
-    ``cleaned``: ``T.clean(text)`` when the caller has it already."""
-    clean = T.clean(text) if cleaned is None else cleaned
-    facts = [_CHAR_FACTS.get(ch) or _char_facts(ch) for ch in clean]
-    numerals = [f[2] for f in facts]
-    if True not in numerals:
-        return []
-    raw = [f[0] for f in facts]
-    folded = [f[1] for f in facts]
-    out: list[str] = []
-    i, n = 0, len(clean)
-    while i < n:
-        if not numerals[i]:
-            i += 1
-            continue
-        j, has_literal = i, False
-        while j < n:
-            if not numerals[j]:
-                break
-            has_literal |= facts[j][3]
-            j += 1
-        before = any(folded[max(0, i - len(p)):i] == p for p in prefixes)
-        after = has_literal and any(folded[j:j + len(s)] == s for s in suffixes)
-        if before or after:
-            digits = "".join(
-                ch if (ch in T.NUMERAL_DIGITS or ch in T.NUMERAL_UNITS or ch.isdigit()) else str(T.DIGIT_SYLLABLES[s])
-                for ch, s in zip(clean[i:j], raw[i:j])
-            )
-            value = T.parse_numeral(digits)
-            if value is not None:
-                if any(ch in T.NUMERAL_UNITS for ch in digits):
-                    out.append(str(value))
-                else:
-                    out.append("".join(str(T.NUMERAL_DIGITS.get(ch, ch)) for ch in digits))
-        i = j
-    return out
-
-
-def same_number(a: str, b: str) -> bool:
-    a, b = a.strip(), b.strip()
-    if a.isdigit() and b.isdigit():
-        return int(a) == int(b)
-    return T.chars_view(a) == T.chars_view(b)
-
-
 @operator("work_number", WorkNumberArgs)
 def build_work_number(a: WorkNumberArgs, compiler: Compiler, loc):
     """True when the utterances in scope state a work number equal to the call record's agent_id.
     No number stated → False. A number stated but no agent_id in the record → n/a (cannot verify)."""
-    prefixes = [_syllables(T.clean(p)) for p in compiler.need_list(a.prefixes, loc + ("prefixes",)).phrases]
-    suffixes = [_syllables(T.clean(p)) for p in compiler.need_list(a.suffixes, loc + ("suffixes",)).phrases]
+    prefixes = [syllable_codes(_syllables(T.clean(p))) for p in compiler.need_list(a.prefixes, loc + ("prefixes",)).phrases]
+    suffixes = [syllable_codes(_syllables(T.clean(p))) for p in compiler.need_list(a.suffixes, loc + ("suffixes",)).phrases]
     skey = a.scope.key()
 
     def run(env: Env) -> Result:
@@ -572,7 +514,7 @@ def build_work_number(a: WorkNumberArgs, compiler: Compiler, loc):
         expected = getattr(view.ctx.record, a.record_field, None)
         stated, where = [], []
         for i in idx:
-            nums = stated_numbers(view.utts[i].text, prefixes, suffixes, cleaned=view.view(i, "clean"))
+            nums = numbers_in(view.view(i, "clean"), view.view(i, "fuzzy"), prefixes, suffixes)
             if nums:
                 stated += nums
                 where.append(i)
@@ -698,7 +640,7 @@ def build_local_time(a: LocalTimeArgs, compiler, loc):
         start = env.view.local_start
         if start is None:
             return Result(None, [], "缺少通话开始时间", "missing call start time")
-        return Result(window.contains(start.time()), [], f"开始时间 {start:%H:%M}", f"start time {start:%H:%M}")
+        return Result(window.contains(start.time()), [], f"开始时间 {_hm(start)}", f"start time {_hm(start)}")
 
     return run
 

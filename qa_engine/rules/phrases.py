@@ -8,7 +8,8 @@ utterance answers every list of the rule set at once; results are cached per utt
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from bisect import bisect_right
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Literal, NamedTuple
 
@@ -61,12 +62,16 @@ class _Group:
                 for phrase in phrases:
                     _add(entries, pl, phrase, is_exc)
         self.automata = [(c, a) for c in CHANNELS if (a := _build(entries[c])) is not None]
-        self.channels = [c for c, _ in self.automata]
         self.with_exceptions = frozenset(pl.id for pl in lists if pl.exceptions)
         self.patterns = {pl.id: re.compile("|".join(f"(?:{p})" for p in pl.patterns)) for pl in lists if pl.patterns}
-        # patterns free of anchors and lookarounds match a text only where they match its
-        # utterances joined: one search over the joined text can rule them out for all of them
-        self.context_free = frozenset(i for i, rx in self.patterns.items() if not _CONTEXT.search(rx.pattern))
+        # patterns free of anchors and lookarounds find in texts joined with T.SEP what they find
+        # in each text (a match across a separator aside): ``scan_many`` runs them once
+        self.context_free = tuple(i for i, rx in self.patterns.items() if not _CONTEXT.search(rx.pattern))
+        self.context_patterns = len(self.context_free) < len(self.patterns)
+        # the views ``scan_many`` needs: the automata's, and the characters for patterns
+        self.channels = [c for c, _ in self.automata]
+        if self.context_free and "chars" not in self.channels:
+            self.channels.insert(0, "chars")
 
     def match(self, view: Callable[[str], str]) -> dict[str, list[Match]]:
         return self.finish(*self.scan(view), lambda: view("chars"))
@@ -83,39 +88,79 @@ class _Group:
                 _collect(owners, channel, end + 1 - length, end + 1, found, exceptions)
         return found, exceptions
 
-    def scan_many(self, views: list[tuple[str, list[str]]], idx: list[int]) -> list[tuple[dict, list]]:
-        """Automaton matches of several texts in one pass per channel: the texts ``views[ch][i]``
-        for i in ``idx`` are joined with ``T.SEP`` (which no key contains). Returns, per text, the
-        raw ``(found, exceptions)`` in the text's own positions, to pass to ``finish``; equal to
-        what ``match`` collects text by text."""
-        out: list[tuple[dict, list]] = [({}, []) for _ in idx]
-        if not idx:
+    def scan_many(self, views: dict[str, list[str]], n: int) -> dict[int, tuple[dict, list]]:
+        """Matches of n texts, given per channel in ``views``, in one pass per channel over the texts
+        joined with ``T.SEP`` (which no key contains), context-free patterns included. Returns, for
+        each text k with a match, ``(found, exceptions)`` in the text's own positions, to pass to
+        ``finish`` (with ``skip=self.context_free``); equal to what ``match`` collects text by text."""
+        out: dict[int, tuple[dict, list]] = {}
+        if not n:
             return out
-        by_channel = dict(views)
+        new = _new_tuple
         for channel, automaton in self.automata:
-            parts = by_channel[channel]
-            texts = [parts[i] for i in idx]
-            offs, pos = [], 0
-            for t in texts:
-                offs.append(pos)
-                pos += len(t) + 1
-            k, nxt, last = 0, (offs[1] if len(offs) > 1 else pos + 1), len(offs) - 1
-            base, (found, exceptions) = 0, out[0]
+            texts = views[channel]
+            offs, pos = _offsets(texts)
+            k, nxt, last = -1, 0, n - 1
+            base, found, exceptions = 0, None, None
             for end, (length, owners) in automaton.iter(T.SEP.join(texts)):
                 start = end + 1 - length
                 if start >= nxt:  # matches come in order of their end, and never span a SEP
                     while start >= nxt:
                         k += 1
                         nxt = offs[k + 1] if k < last else pos + 1
-                    base, (found, exceptions) = offs[k], out[k]
+                    base = offs[k]
+                    entry = out.get(k)
+                    if entry is None:
+                        entry = out[k] = ({}, [])
+                    found, exceptions = entry
+                # the common case of _collect inlined: this loop runs for every hit of every call
                 a, b = start - base, end + 1 - base
+                if len(owners) == 1 and not owners[0][1]:  # the common case: one list, no exception
+                    list_id, _, phrase = owners[0]
+                    ms = found.get(list_id)
+                    if ms is None:
+                        found[list_id] = [new(Match, (phrase, channel, a, b))]
+                    else:
+                        ms.append(new(Match, (phrase, channel, a, b)))
+                    continue
                 _collect(owners, channel, a, b, found, exceptions)
+        if self.context_free:
+            self._patterns_many(views["chars"], out)
         return out
 
+    def _patterns_many(self, texts: list[str], out: dict[int, tuple[dict, list]]) -> None:
+        """The context-free patterns over the texts joined: a match is filed under the text it lies
+        in; one across a separator is dropped and the texts it touched are searched on their own."""
+        joined = T.SEP.join(texts)
+        offs, _ = _offsets(texts)
+        for list_id in self.context_free:
+            regex = self.patterns[list_id]
+            per: dict[int, list[Match]] = {}
+            redo: set[int] = set()
+            for rm in regex.finditer(joined):
+                a, b = rm.span()
+                k = bisect_right(offs, a) - 1
+                if b > offs[k] + len(texts[k]):
+                    redo.update(range(k, bisect_right(offs, b - 1)))
+                    continue
+                per.setdefault(k, []).append(_new_tuple(Match, (rm.group(), "chars", a - offs[k], b - offs[k])))
+            for k in redo:
+                per[k] = [Match(rm.group(), "chars", rm.start(), rm.end()) for rm in regex.finditer(texts[k])]
+            for k, ms in per.items():
+                if ms:
+                    entry = out.get(k)
+                    if entry is None:
+                        entry = out[k] = ({}, [])
+                    found = entry[0]
+                    if list_id in found:
+                        found[list_id].extend(ms)
+                    else:
+                        found[list_id] = ms
+
     def finish(self, found: dict[str, list[Match]], exceptions: list[tuple[str, Match]],
-               chars: Callable[[], str], skip: frozenset[str] = frozenset()) -> dict[str, list[Match]]:
+               chars: Callable[[], str], skip: Collection[str] = ()) -> dict[str, list[Match]]:
         """Adds the ``patterns`` matches (over the characters view) and drops matches inside an
-        exception of their list. ``skip``: lists whose patterns are known not to match."""
+        exception of their list. ``skip``: lists whose patterns ``scan_many`` has matched already."""
         if self.patterns:
             text = chars()
             for list_id, regex in self.patterns.items():
@@ -143,10 +188,8 @@ class PhraseIndex:
     """
 
     def __init__(self, lists: dict[str, PhraseList], group_of: dict[str, int] | None = None,
-                 full_speakers: set[str] | None = None, scopes: dict[str, dict[tuple, tuple]] | None = None):
+                 scopes: dict[str, dict[tuple, tuple]] | None = None):
         self.lists = lists
-        # speakers some list is searched in every utterance of: their text is normalised in one pass
-        self.full_speakers = frozenset(full_speakers if full_speakers is not None else ("agent", "customer"))
         group_of = group_of or {}
         n = max([0, *group_of.values()]) + 1
         parts: list[list[PhraseList]] = [[] for _ in range(n)]
@@ -227,6 +270,15 @@ def _covered(list_id: str, m: Match, exceptions: list[tuple[str, Match]]) -> boo
 def _all_hanzi(phrase: str) -> bool:
     cleaned = T.clean(phrase)
     return bool(cleaned) and all("\u4e00" <= ch <= "\u9fff" and ch not in T.NUMERAL_CHARS for ch in cleaned)
+
+
+def _offsets(texts: list[str]) -> tuple[list[int], int]:
+    """Start of each text in ``T.SEP.join(texts)``, and the joined length plus one."""
+    offs, pos = [], 0
+    for t in texts:
+        offs.append(pos)
+        pos += len(t) + 1
+    return offs, pos
 
 
 def _collect(owners, channel: str, start: int, end: int, found: dict, exceptions: list) -> None:

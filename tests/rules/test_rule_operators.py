@@ -10,7 +10,7 @@ from qa_engine.callrecord import CallRecord
 from qa_engine.rules import CallContext, OPERATORS
 from qa_engine.rules import text as T
 from qa_engine.rules.context import CallView, Scope
-from qa_engine.rules.operators import stated_numbers
+from qa_engine.rules.numbers import stated_numbers
 from qa_engine.rules.phrases import PhraseIndex, PhraseList
 from qa_engine.types import CallMetrics, Hold, Utterance
 
@@ -138,3 +138,18 @@ def test_registry_has_the_documented_operators():
     assert {"all", "any", "not", "phrase", "greeting_time_of_day", "work_number", "record", "local_time", "metric",
             "rings", "no_span", "for_each", "event_duration", "switch", "macro", "has_event"} <= set(OPERATORS)
     assert all(op.doc for op in OPERATORS.values())
+
+
+def test_batched_patterns_match_each_line_on_its_own():
+    # a pattern run once over a speaker's lines joined must not match across two lines, nor lose a
+    # match that a crossing one would have hidden
+    lists = {"reason": PhraseList("reason", (), "pinyin", patterns=(r"由.{1,10}负责",))}
+    lines = ["我帮您转给由", "前台负责，由经理负责", "由前台同事负责处理", "好的"]
+    ctx = CallContext(
+        transcript=[Utterance(speaker="agent", start=k, end=k + 0.5, text=t) for k, t in enumerate(lines)],
+        metrics=CallMetrics(duration_s=10), record=CallRecord(call_id="T", direction="inbound", agent_channel="left"))
+    index = PhraseIndex(lists, {"reason": 0})
+    view = CallView(ctx, index)
+    found = [[m.phrase for m in view.found(i, "reason")] for i in range(len(lines))]
+    assert found == [[], ["由经理负责"], ["由前台同事负责"], []]
+    assert found == [[m.phrase for m in index.match_text(t).get("reason", [])] for t in lines]
