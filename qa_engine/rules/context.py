@@ -276,8 +276,9 @@ class CallView:
         """``[self.evidence(i) for i in idx]`` (one call for the many lines a failed search shows)."""
         cache = self._evidence
         out = [cache[i] for i in idx]
-        if None in out:
-            out = [e if e is not None else self.evidence(i) for i, e in zip(idx, out)]
+        for k, e in enumerate(out):
+            if e is None:  # (not `None in out`: that compares every Evidence with None)
+                out[k] = self.evidence(idx[k])
         return out
 
     def is_question(self, i: int) -> bool:

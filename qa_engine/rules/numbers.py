@@ -59,14 +59,15 @@ def numbers_in(clean: str, fuzzy: str, prefixes: Sequence[str], suffixes: Sequen
     """Numbers in a cleaned text (``fuzzy``: its fuzzy view; prefixes/suffixes as ``syllable_codes``):
     a run of numerals or digit homophones right after a prefix, or a run holding a literal numeral
     right before a suffix (a homophone run before 号 is too often an ordinary word)."""
+    prefixes, suffixes = tuple(prefixes), tuple(suffixes)
     classes = clean.translate(_CLASSES)
     if "L" not in classes and "h" not in classes:
         return []
     out: list[str] = []
     for m in _RUN.finditer(classes):
         i, j = m.span()
-        before = any(fuzzy.endswith(p, 0, i) for p in prefixes)
-        if before or ("L" in m.group() and any(fuzzy.startswith(s, j) for s in suffixes)):
+        before = fuzzy.endswith(prefixes, 0, i)  # (a tuple: any of them)
+        if before or ("L" in m.group() and fuzzy.startswith(suffixes, j)):
             value = _value(clean[i:j])
             if value is not None:
                 out.append(value)

@@ -156,6 +156,29 @@ def _children(value: Any, compiler: Compiler, loc: tuple) -> list[Evaluator]:
     return [compiler.compile(v, loc + (i,)) for i, v in enumerate(value)]
 
 
+def _combine(value: bool | None, results: list[Result]) -> Result:
+    """One Result standing for several that share a value: their evidence (without repeats),
+    messages joined, facts merged."""
+    if len(results) == 1:
+        r = results[0]
+        evidence = _dedup(r.evidence) if len(r.evidence) > 1 else list(r.evidence)
+        return Result(value, evidence, r.zh, r.en, dict(r.facts) if r.facts else {})
+    evidence = [e for r in results for e in r.evidence]
+    return Result(value, _dedup(evidence) if len(evidence) > 1 else evidence, _join([r.zh for r in results], "；"),
+                  _join([r.en for r in results], "; "), _merge_facts(results))
+
+
+def _split(results: list[Result]) -> tuple[list[Result], list[Result]]:
+    """(the True results, the False results)."""
+    passed, failed = [], []
+    for r in results:
+        if r.value:
+            passed.append(r)
+        elif r.value is False:
+            failed.append(r)
+    return passed, failed
+
+
 @operator("all")
 def build_all(value, compiler, loc):
     """True when every child is True; False as soon as one is False; n/a children are skipped
@@ -164,15 +187,12 @@ def build_all(value, compiler, loc):
 
     def run(env: Env) -> Result:
         results = [c(env) for c in children]
-        failed = [r for r in results if r.value is False]
+        passed, failed = _split(results)
         if failed:
-            return Result(False, _dedup([e for r in failed for e in r.evidence]), _join([r.zh for r in failed], "；"),
-                          _join([r.en for r in failed], "; "), _merge_facts(failed))
-        passed = [r for r in results if r.value]
+            return _combine(False, failed)
         if not passed:
             return Result(None, [], _join([r.zh for r in results], "；"), _join([r.en for r in results], "; "))
-        return Result(True, _dedup([e for r in passed for e in r.evidence]), _join([r.zh for r in passed], "；"),
-                      _join([r.en for r in passed], "; "), _merge_facts(passed))
+        return _combine(True, passed)
 
     return run
 
@@ -190,8 +210,7 @@ def build_any(value, compiler, loc):
         failed = [r for r in results if r.value is False]
         if not failed:
             return Result(None, [], _join([r.zh for r in results], "；"), _join([r.en for r in results], "; "))
-        return Result(False, _dedup([e for r in failed for e in r.evidence]), _join([r.zh for r in failed], "；"),
-                      _join([r.en for r in failed], "; "), _merge_facts(failed))
+        return _combine(False, failed)
 
     return run
 
@@ -502,8 +521,8 @@ def _syllables(s: str) -> list[str]:
 def build_work_number(a: WorkNumberArgs, compiler: Compiler, loc):
     """True when the utterances in scope state a work number equal to the call record's agent_id.
     No number stated → False. A number stated but no agent_id in the record → n/a (cannot verify)."""
-    prefixes = [syllable_codes(_syllables(T.clean(p))) for p in compiler.need_list(a.prefixes, loc + ("prefixes",)).phrases]
-    suffixes = [syllable_codes(_syllables(T.clean(p))) for p in compiler.need_list(a.suffixes, loc + ("suffixes",)).phrases]
+    prefixes = tuple(syllable_codes(_syllables(T.clean(p))) for p in compiler.need_list(a.prefixes, loc + ("prefixes",)).phrases)
+    suffixes = tuple(syllable_codes(_syllables(T.clean(p))) for p in compiler.need_list(a.suffixes, loc + ("suffixes",)).phrases)
     skey = a.scope.key()
 
     def run(env: Env) -> Result:
