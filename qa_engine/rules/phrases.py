@@ -16,6 +16,7 @@ from typing import Literal, NamedTuple
 import ahocorasick
 
 from qa_engine.rules import text as T
+from qa_engine.rules.regex_hint import required_chars
 
 Tolerance = Literal["exact", "pinyin", "fuzzy"]
 CHANNELS = ("chars", "pinyin", "fuzzy")
@@ -68,6 +69,8 @@ class _Group:
         # in each text (a match across a separator aside): ``scan_many`` runs them once
         self.context_free = tuple(i for i, rx in self.patterns.items() if not _CONTEXT.search(rx.pattern))
         self.context_patterns = len(self.context_free) < len(self.patterns)
+        # characters each pattern cannot match without: lines holding none of them are skipped
+        self.hints = {i: required_chars(rx.pattern) for i, rx in self.patterns.items()}
         # the views ``scan_many`` needs: the automata's, and the characters for patterns
         self.channels = [c for c, _ in self.automata]
         if self.context_free and "chars" not in self.channels:
@@ -132,9 +135,19 @@ class _Group:
         """The context-free patterns over the texts joined: a match is filed under the text it lies
         in; one across a separator is dropped and the texts it touched are searched on their own."""
         joined = T.SEP.join(texts)
-        offs, _ = _offsets(texts)
+        offs: list[int] | None = None
         for list_id in self.context_free:
             regex = self.patterns[list_id]
+            hint = self.hints[list_id]
+            if hint is not None:
+                if any(ch in joined for ch in hint):
+                    for k, text in enumerate(texts):
+                        if any(ch in text for ch in hint):
+                            _file(out, k, list_id, [Match(rm.group(), "chars", rm.start(), rm.end())
+                                                    for rm in regex.finditer(text)])
+                continue
+            if offs is None:
+                offs, _ = _offsets(texts)
             per: dict[int, list[Match]] = {}
             redo: set[int] = set()
             for rm in regex.finditer(joined):
@@ -147,15 +160,7 @@ class _Group:
             for k in redo:
                 per[k] = [Match(rm.group(), "chars", rm.start(), rm.end()) for rm in regex.finditer(texts[k])]
             for k, ms in per.items():
-                if ms:
-                    entry = out.get(k)
-                    if entry is None:
-                        entry = out[k] = ({}, [])
-                    found = entry[0]
-                    if list_id in found:
-                        found[list_id].extend(ms)
-                    else:
-                        found[list_id] = ms
+                _file(out, k, list_id, ms)
 
     def finish(self, found: dict[str, list[Match]], exceptions: list[tuple[str, Match]],
                chars: Callable[[], str], skip: Collection[str] = ()) -> dict[str, list[Match]]:
@@ -164,7 +169,8 @@ class _Group:
         if self.patterns:
             text = chars()
             for list_id, regex in self.patterns.items():
-                if list_id in skip:
+                hint = self.hints[list_id]
+                if list_id in skip or hint is not None and not any(ch in text for ch in hint):
                     continue
                 for rm in regex.finditer(text):
                     found.setdefault(list_id, []).append(Match(rm.group(), "chars", rm.start(), rm.end()))
@@ -192,9 +198,12 @@ class PhraseIndex:
         self.lists = lists
         group_of = group_of or {}
         n = max([0, *group_of.values()]) + 1
-        parts: list[list[PhraseList]] = [[] for _ in range(n)]
+        # lists no rule searches by phrase (work-number prefixes…) go in a last group of their own,
+        # which no call scans: only match_text looks at them
+        rest = n if group_of else 0
+        parts: list[list[PhraseList]] = [[] for _ in range(rest + 1)]
         for pl in lists.values():
-            parts[group_of.get(pl.id, 1 if n > 1 else 0)].append(pl)
+            parts[group_of.get(pl.id, rest)].append(pl)
         self.groups = [_Group(part) for part in parts]
         self.group_of = {pl.id: g for g, part in enumerate(parts) for pl in part}
         # per group: the (Scope, scope key, event kind) its lists are searched in (from the compiled
@@ -270,6 +279,20 @@ def _covered(list_id: str, m: Match, exceptions: list[tuple[str, Match]]) -> boo
 def _all_hanzi(phrase: str) -> bool:
     cleaned = T.clean(phrase)
     return bool(cleaned) and all("\u4e00" <= ch <= "\u9fff" and ch not in T.NUMERAL_CHARS for ch in cleaned)
+
+
+def _file(out: dict[int, tuple[dict, list]], k: int, list_id: str, ms: list[Match]) -> None:
+    """Adds pattern matches of a list to text k's ``(found, exceptions)``."""
+    if not ms:
+        return
+    entry = out.get(k)
+    if entry is None:
+        entry = out[k] = ({}, [])
+    found = entry[0]
+    if list_id in found:
+        found[list_id].extend(ms)
+    else:
+        found[list_id] = ms
 
 
 def _offsets(texts: list[str]) -> tuple[list[int], int]:

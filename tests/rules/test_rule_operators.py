@@ -12,6 +12,7 @@ from qa_engine.rules import text as T
 from qa_engine.rules.context import CallView, Scope
 from qa_engine.rules.numbers import stated_numbers
 from qa_engine.rules.phrases import PhraseIndex, PhraseList
+from qa_engine.rules.regex_hint import required_chars
 from qa_engine.types import CallMetrics, Hold, Utterance
 
 
@@ -140,16 +141,26 @@ def test_registry_has_the_documented_operators():
     assert all(op.doc for op in OPERATORS.values())
 
 
-def test_batched_patterns_match_each_line_on_its_own():
+@pytest.mark.parametrize("pattern", [r"由.{1,10}负责", r"\D{1,3}\d\d"])  # with and without a required character
+def test_batched_patterns_match_each_line_on_its_own(pattern):
     # a pattern run once over a speaker's lines joined must not match across two lines, nor lose a
     # match that a crossing one would have hidden
-    lists = {"reason": PhraseList("reason", (), "pinyin", patterns=(r"由.{1,10}负责",))}
-    lines = ["我帮您转给由", "前台负责，由经理负责", "由前台同事负责处理", "好的"]
+    lists = {"p": PhraseList("p", (), "pinyin", patterns=(pattern,))}
+    lines = ["我帮您转给由", "前台负责，由经理负责", "由前台同事负责处理", "工号", "12号，房间号是34", "好的"]
     ctx = CallContext(
         transcript=[Utterance(speaker="agent", start=k, end=k + 0.5, text=t) for k, t in enumerate(lines)],
         metrics=CallMetrics(duration_s=10), record=CallRecord(call_id="T", direction="inbound", agent_channel="left"))
-    index = PhraseIndex(lists, {"reason": 0})
+    index = PhraseIndex(lists, {"p": 0})
     view = CallView(ctx, index)
-    found = [[m.phrase for m in view.found(i, "reason")] for i in range(len(lines))]
-    assert found == [[], ["由经理负责"], ["由前台同事负责"], []]
-    assert found == [[m.phrase for m in index.match_text(t).get("reason", [])] for t in lines]
+    found = [[m.phrase for m in view.found(i, "p")] for i in range(len(lines))]
+    assert found == [[m.phrase for m in index.match_text(t).get("p", [])] for t in lines]
+    assert any(found)
+
+
+@pytest.mark.parametrize(("pattern", "chars"), [
+    (r"\d+(分钟|分|秒钟|秒)", {"分", "秒"}), (r"由.{1,10}(负责|处理)", {"由"}), (r"[分秒]\d", {"分", "秒"}),
+    (r"\d+", None), (r"(?i)abc", None), (r"x|\d", None), (r"a*b", {"b"}),
+])
+def test_required_chars_of_a_pattern(pattern, chars):
+    found = required_chars(pattern)
+    assert (None if found is None else set(found)) == chars
