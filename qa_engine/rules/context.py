@@ -147,6 +147,8 @@ class CallView:
         self._evidence: list[Evidence | None] = [None] * len(self.utts)
         self._questions: list[bool] | None = None
         self.memo: dict = {}
+        # build the English messages too (``evaluate`` in Chinese turns them off: never shown)
+        self.en = True
         self._events: dict[str, list[Event]] = {}
         self._transfer_cfg = transfer_cfg or {}
         self.by_speaker = {"agent": [], "customer": [], "any": list(range(len(self.utts)))}

@@ -147,6 +147,7 @@ def evaluate_rule(rule: CompiledRule, view: CallView, lang: str = "zh", env: Env
 def evaluate(ruleset: RuleSet, ctx: CallContext, *, lang: str = "zh", only: Iterable[str] | None = None) -> list[Finding]:
     """Exactly one Finding per rule of the set (in scorecard order); ``lang`` 'zh' or 'en'."""
     view = CallView(ctx, ruleset.index, ruleset.transfer)
+    view.en = lang != "zh"
     env = Env(view)
     if only is None:
         return [evaluate_rule(rule, view, lang, env) for rule in ruleset.rules]

@@ -409,9 +409,9 @@ def build_phrase(a: PhraseArgs, compiler: Compiler, loc):
                     phrases += hits
         if hit_idx:
             q = _quote(phrases)
-            return Result(True, view.evidence_of(hit_idx), f"{what_zh}：{q}", f"{what_en}: {q}",
+            return Result(True, view.evidence_of(hit_idx), f"{what_zh}：{q}", f"{what_en}: {q}" if view.en else "",
                           {"phrase": phrases[0], "phrases": q})
-        return Result(False, view.evidence_of(idx), f"未找到{what_zh}", f"no {what_en} found")
+        return Result(False, view.evidence_of(idx), f"未找到{what_zh}", f"no {what_en} found" if view.en else "")
 
     def run(env: Env) -> Result:
         event = env.event
@@ -640,7 +640,7 @@ def build_record(a: RecordArgs, compiler, loc):
         if v is None:
             return Result(None, [], f"通话记录缺少 {a.field}", f"call record has no {a.field}")
         ok = test(v)
-        return Result(ok, [], f"通话记录 {a.field} = {v}", f"call record {a.field} = {v}")
+        return Result(ok, [], f"通话记录 {a.field} = {v}", f"call record {a.field} = {v}" if env.view.en else "")
 
     return run
 
@@ -722,7 +722,7 @@ def build_metric(a: MetricArgs, compiler, loc):
         shown = f"{v:.1f}" if isinstance(v, float) else str(v)
         ok = test(v)
         zh = f"{label_zh} {shown}{a.unit}" + ("" if ok else f"（要求 {described}）")
-        en = f"{label_en} {shown}{a.unit}" + ("" if ok else f" (required {described})")
+        en = f"{label_en} {shown}{a.unit}" + ("" if ok else f" (required {described})") if env.view.en else ""
         ev = [] if ok else [_span_evidence(env.view, a.evidence, zh)]
         return Result(ok, ev, zh, en, {"value": shown})
 
@@ -749,7 +749,7 @@ def build_rings(a: RingsArgs, compiler, loc):
                           "ring count unknown (no ring_seconds in the call record, no ringback in the audio)")
         ok = rings <= a.max
         zh = f"响铃 {rings} 声" + ("" if ok else f"，超过 {a.max} 声")
-        en = f"{rings} ring(s)" + ("" if ok else f", more than {a.max}")
+        en = f"{rings} ring(s)" + ("" if ok else f", more than {a.max}") if env.view.en else ""
         return Result(ok, [] if ok else [_span_evidence(env.view, "answer", zh)], zh, en,
                       {"rings": rings, "ring_source": source})
 
@@ -808,12 +808,13 @@ def build_no_span(a: NoSpanArgs, compiler: Compiler, loc):
     def run(env: Env) -> Result:
         bad = offending(env)
         if not bad:
-            return Result(True, [], f"没有{label_zh}问题", f"no {label_en} issue")
+            return Result(True, [], f"没有{label_zh}问题", f"no {label_en} issue" if env.view.en else "")
         evidence = [_span_with_words(env.view, s, label_zh) for s in bad]
         spans = "、".join(f"{s.start:.1f}–{s.end:.1f}s（{s.end - s.start:.1f} 秒）" for s in bad)
-        spans_en = ", ".join(f"{s.start:.1f}–{s.end:.1f}s ({s.end - s.start:.1f} s)" for s in bad)
-        return Result(False, evidence, f"{len(bad)} 处{label_zh}：{spans}", f"{len(bad)} {label_en}: {spans_en}",
-                      {"count": len(bad)})
+        en = ""
+        if env.view.en:
+            en = f"{len(bad)} {label_en}: " + ", ".join(f"{s.start:.1f}–{s.end:.1f}s ({s.end - s.start:.1f} s)" for s in bad)
+        return Result(False, evidence, f"{len(bad)} 处{label_zh}：{spans}", en, {"count": len(bad)})
 
     return run
 
@@ -849,22 +850,28 @@ def build_for_each(a: ForEachArgs, compiler: Compiler, loc):
         events = env.view.events(a.event)
         if not events:
             return Result(None, [], f"通话中没有{label}", f"no {a.event} in the call")
-        results = [(ev, check(Env(env.view, ev))) for ev in events]
+        view = env.view
+        results = [(ev, check(Env(view, ev))) for ev in events]
         failed = [(ev, r) for ev, r in results if r.value is False]
-        head = lambda ev: f"第{ev.ordinal + 1}次{label}（{ev.start:.1f}–{ev.end:.1f}s）"  # noqa: E731
-        head_en = lambda ev: f"{a.event} {ev.ordinal + 1} ({ev.start:.1f}–{ev.end:.1f}s)"  # noqa: E731
         if failed:
             evidence = _dedup([e for ev, r in failed for e in [ev.evidence(), *r.evidence]])
-            return Result(False, evidence, "；".join(f"{head(ev)}：{r.zh}" for ev, r in failed),
-                          "; ".join(f"{head_en(ev)}: {r.en}" for ev, r in failed), {"count": len(failed)})
+            return Result(False, evidence, _per_event_zh(failed, label), _per_event_en(failed, a.event) if view.en else "",
+                          {"count": len(failed)})
         passed = [(ev, r) for ev, r in results if r.value]
         if not passed:
-            return Result(None, [], "；".join(f"{head(ev)}：{r.zh}" for ev, r in results),
-                          "; ".join(f"{head_en(ev)}: {r.en}" for ev, r in results))
-        return Result(True, _dedup([e for _, r in passed for e in r.evidence]),
-                      f"{len(passed)} 次{label}均符合要求", f"all {len(passed)} {a.event}(s) comply", {"count": len(passed)})
+            return Result(None, [], _per_event_zh(results, label), _per_event_en(results, a.event) if view.en else "")
+        return Result(True, _dedup([e for _, r in passed for e in r.evidence]), f"{len(passed)} 次{label}均符合要求",
+                      f"all {len(passed)} {a.event}(s) comply" if view.en else "", {"count": len(passed)})
 
     return run
+
+
+def _per_event_zh(results: list[tuple[Event, Result]], label: str) -> str:
+    return "；".join(f"第{ev.ordinal + 1}次{label}（{ev.start:.1f}–{ev.end:.1f}s）：{r.zh}" for ev, r in results)
+
+
+def _per_event_en(results: list[tuple[Event, Result]], event: str) -> str:
+    return "; ".join(f"{event} {ev.ordinal + 1} ({ev.start:.1f}–{ev.end:.1f}s): {r.en}" for ev, r in results)
 
 
 class EventDurationArgs(Args):
@@ -883,7 +890,9 @@ def build_event_duration(a: EventDurationArgs, compiler, loc):
         d = ev.duration
         ok = (a.max_s is None or d <= a.max_s) and (a.min_s is None or d >= a.min_s)
         limit = f"，超过 {a.max_s:g} 秒" if a.max_s is not None and d > a.max_s else ""
-        return Result(ok, [] if ok else [ev.evidence()], f"时长 {d:.1f} 秒{limit}", f"lasted {d:.1f} s", {"duration": f"{d:.1f}"})
+        shown = f"{d:.1f}"
+        return Result(ok, [] if ok else [ev.evidence()], f"时长 {shown} 秒{limit}",
+                      f"lasted {shown} s" if env.view.en else "", {"duration": shown})
 
     return run
 

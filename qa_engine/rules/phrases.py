@@ -139,15 +139,13 @@ class _Group:
         for list_id in self.context_free:
             regex = self.patterns[list_id]
             hint = self.hints[list_id]
-            if hint is not None:
-                if any(ch in joined for ch in hint):
-                    for k, text in enumerate(texts):
-                        if any(ch in text for ch in hint):
-                            _file(out, k, list_id, [Match(rm.group(), "chars", rm.start(), rm.end())
-                                                    for rm in regex.finditer(text)])
-                continue
             if offs is None:
                 offs, _ = _offsets(texts)
+            if hint is not None:
+                for k in sorted(_texts_holding(joined, offs, hint)):
+                    _file(out, k, list_id, [Match(rm.group(), "chars", rm.start(), rm.end())
+                                            for rm in regex.finditer(texts[k])])
+                continue
             per: dict[int, list[Match]] = {}
             redo: set[int] = set()
             for rm in regex.finditer(joined):
@@ -293,6 +291,22 @@ def _file(out: dict[int, tuple[dict, list]], k: int, list_id: str, ms: list[Matc
         found[list_id].extend(ms)
     else:
         found[list_id] = ms
+
+
+def _texts_holding(joined: str, offs: list[int], chars: frozenset[str]) -> set[int]:
+    """Which texts of ``joined`` (starting at ``offs``) hold one of the characters (str.find runs
+    at C speed; a text found is skipped past)."""
+    found: set[int] = set()
+    last = len(offs) - 1
+    for ch in chars:
+        pos = joined.find(ch)
+        while pos >= 0:
+            k = bisect_right(offs, pos) - 1
+            found.add(k)
+            if k == last:
+                break
+            pos = joined.find(ch, offs[k + 1])
+    return found
 
 
 def _offsets(texts: list[str]) -> tuple[list[int], int]:

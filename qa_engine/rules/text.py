@@ -177,22 +177,24 @@ FUZZY_TABLE = _FuzzyTable()
 TEXT_PINYIN_TABLE = _TextPinyinTable()
 
 
-# markers above the last code point: utf-32 decoding rejects them, which sends the text to the
-# slow path (learn unknown characters; a character that expands to several falls back to translate)
-_UNKNOWN, _MULTI = 0x110000, 0x110001
+# markers in the table mirror: lone low surrogates, which utf-16 decoding rejects, sending the text
+# to the slow path (learn unknown characters; a character that expands to several falls back to
+# translate). A text holding surrogates itself never reaches the mirror (utf-16 encoding fails).
+_UNKNOWN, _MULTI = 0xDC00, 0xDC01
 _DELETED = "\uffff"  # a noncharacter that the deleting tables delete themselves
 _LONG_TEXT = 96  # characters; shorter texts are translated faster by str.translate
 
 
 class _FastTranslate:
-    """``text.translate(table)`` for a lazily filled table, mirrored in an array over the Basic
+    """``text.translate(table)`` for a lazily filled table, mirrored in a 16-bit array over the Basic
     Multilingual Plane so that a long text (a speaker's joined utterances) is mapped in a few
-    vectorised steps instead of one dictionary lookup per character. Same result as translate():
-    a character that expands to several, or a text outside the BMP, falls back to it."""
+    vectorised steps instead of one dictionary lookup per character (16 bits: half the cache the
+    mirror takes). Same result as translate(): a character that maps outside the BMP or to several
+    characters, or a text outside the BMP, falls back to it."""
 
     def __init__(self, table: dict):
         self.table = table
-        self.lut = np.full(0x10000, _UNKNOWN, dtype=np.uint32)
+        self.lut = np.full(0x10000, _UNKNOWN, dtype=np.uint16)
         # deleted characters become U+FFFF, removed after decoding: only where U+FFFF is deleted too
         self.deletes = table[0xFFFF] is None
 
@@ -201,7 +203,7 @@ class _FastTranslate:
             v = self.table[cp]  # filled by the table's __missing__ like translate() does
             if not v:
                 self.lut[cp] = 0xFFFF if self.deletes else _MULTI
-            elif len(v) == 1 and v != _DELETED:
+            elif len(v) == 1 and v != _DELETED and ord(v) < 0x10000 and not 0xD800 <= ord(v) < 0xE000:
                 self.lut[cp] = ord(v)
             else:
                 self.lut[cp] = _MULTI
@@ -217,7 +219,7 @@ class _FastTranslate:
             return text.translate(self.table)
         cps = np.frombuffer(data, dtype=np.uint16)
         try:
-            out = self.lut[cps].tobytes().decode("utf-32-le")
+            out = self.lut[cps].tobytes().decode("utf-16-le")
         except UnicodeDecodeError:
             out = None
         if out is None:
@@ -227,7 +229,7 @@ class _FastTranslate:
                 return text.translate(self.table)
             self._learn(unknown)
             try:
-                out = self.lut[cps].tobytes().decode("utf-32-le")
+                out = self.lut[cps].tobytes().decode("utf-16-le")
             except UnicodeDecodeError:
                 return text.translate(self.table)
         return out.replace(_DELETED, "") if self.deletes else out
