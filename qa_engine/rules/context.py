@@ -133,6 +133,7 @@ class CallView:
         self._group_of = index.group_of
         self.utts = sorted(ctx.transcript, key=_start)
         self._starts = [u.start for u in self.utts]
+        self._ends = [u.end for u in self.utts]
         self._texts = [u.text for u in self.utts]
         self._speakers = [u.speaker for u in self.utts]
         # utterances are normalised in one pass over their joined text, unless a text contains the
@@ -145,7 +146,6 @@ class CallView:
         self._prefetched: set = set()  # groups prefetched, ("batch", speaker) batched
         self._scopes: dict[tuple, list[int]] = {}
         self._evidence: list[Evidence | None] = [None] * len(self.utts)
-        self._questions: list[bool] | None = None
         self.memo: dict = {}
         # build the English messages too (``evaluate`` in Chinese turns them off: never shown)
         self.en = True
@@ -284,11 +284,12 @@ class CallView:
         return out
 
     def is_question(self, i: int) -> bool:
-        q = self._questions
-        if q is None:
-            search = _QUESTION.search
-            q = self._questions = [search(t) is not None for t in self._texts]
-        return q[i]
+        return _QUESTION.search(self._texts[i]) is not None
+
+    def questions(self, idx: list[int]) -> list[int]:
+        """The utterances of idx that ask a question."""
+        search, texts = _QUESTION.search, self._texts
+        return [i for i in idx if search(texts[i]) is not None]
 
     def scope_cached(self, s: Scope, key: tuple, event: Event | None) -> list[int]:
         """``scope`` memoised per call (several operators share a scope, e.g. around each hold)."""
@@ -340,7 +341,7 @@ class CallView:
     def scope(self, s: Scope, event: Event | None) -> list[int]:
         idx = self.by_speaker[s.speaker]
         if s.question:
-            idx = [i for i in idx if self.is_question(i)]
+            idx = self.questions(idx)
         if event is not None:
             idx = self._event_scope(idx, s, event)
         if s.first_turn and idx:

@@ -349,9 +349,11 @@ def build_phrase(a: PhraseArgs, compiler: Compiler, loc):
     memo_key = intern_key(("phrase", tuple(ids), a.regex, clause, skey, a.on_empty, what_zh, what_en))
     one_list = ids[0] if len(ids) == 1 and not regex and clause == "all" else None
 
+    ids_key = tuple(ids)
+
     def found_in(view: CallView, i: int) -> list[str]:
         if clause == "first_question":
-            groups = tuple(sorted({view.index.group_of[lid] for lid in ids}))
+            groups = view.index.groups_of(ids_key)
             fq = view.memo.get(("first_question", i, groups))
             if fq is None:
                 # only the groups holding these lists: a group's matches do not depend on the others
@@ -822,7 +824,8 @@ def build_no_span(a: NoSpanArgs, compiler: Compiler, loc):
 def _span_with_words(view: CallView, s, label: str) -> Evidence:
     who = getattr(s, "interrupter", None)
     if who:
-        words = [u.text for u in view.utts if u.speaker == who and u.start < s.end and s.start < u.end + 0.5]
+        starts, ends, texts = view._starts, view._ends, view._texts
+        words = [texts[i] for i in view.by_speaker[who] if starts[i] < s.end and s.start < ends[i] + 0.5]
         return trusted_evidence(s.start, s.end, (words[0] if words else label), who)
     return trusted_evidence(s.start, s.end, f"{label} {s.end - s.start:.1f} 秒")
 
