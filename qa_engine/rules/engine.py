@@ -178,12 +178,18 @@ def score_call(ruleset: RuleSet, findings: list[Finding]) -> Score:
         outcome = d["outcome"]
         if outcome == "n/a":
             continue
-        entry = table.get(d["rule_id"])
+        rid = d["rule_id"]
+        entry = table.get(rid)
         section, weight, critical = entry if entry is not None else (f.section, f.weight, f.critical)
-        possible[section] = possible.get(section, 0.0) + weight
-        earned[section] = earned.get(section, 0.0) + (weight if outcome == "pass" else 0.0)
-        if critical and outcome == "fail":
-            zeroed.append(d["rule_id"])
+        if section in possible:
+            possible[section] += weight
+        else:
+            possible[section] = weight
+            earned[section] = 0.0
+        if outcome == "pass":
+            earned[section] += weight
+        elif critical:
+            zeroed.append(rid)
     sections = {s: round(100.0 * earned[s] / possible[s], 1) for s in ruleset.scorecard.sections if possible.get(s)}
     total_possible = sum(possible.values())
     total = round(100.0 * sum(earned.values()) / total_possible, 1) if total_possible else 100.0

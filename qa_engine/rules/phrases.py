@@ -87,7 +87,7 @@ class _Group:
             text = view(channel)
             if not text:
                 continue
-            for end, (length, owners) in automaton.iter(text):
+            for end, (length, owners, _) in automaton.iter(text):
                 _collect(owners, channel, end + 1 - length, end + 1, found, exceptions)
         return found, exceptions
 
@@ -100,12 +100,14 @@ class _Group:
         if not n:
             return out
         new = _new_tuple
+        offsets: dict[tuple[int, ...], tuple[list[int], int]] = {}
         for channel, automaton in self.automata:
             texts = views[channel]
-            offs, pos = _offsets(texts)
+            lengths = tuple(map(len, texts))  # the pinyin and fuzzy views of a text are as long
+            offs, pos = offsets.get(lengths) or offsets.setdefault(lengths, _offsets(texts))
             k, nxt, last = -1, 0, n - 1
             base, found, exceptions = 0, None, None
-            for end, (length, owners) in automaton.iter(T.SEP.join(texts)):
+            for end, (length, owners, single) in automaton.iter(T.SEP.join(texts)):
                 start = end + 1 - length
                 if start >= nxt:  # matches come in order of their end, and never span a SEP
                     while start >= nxt:
@@ -118,8 +120,8 @@ class _Group:
                     found, exceptions = entry
                 # the common case of _collect inlined: this loop runs for every hit of every call
                 a, b = start - base, end + 1 - base
-                if len(owners) == 1 and not owners[0][1]:  # the common case: one list, no exception
-                    list_id, _, phrase = owners[0]
+                if single is not None:  # the common case: the key belongs to one list, no exception
+                    list_id, phrase = single
                     ms = found.get(list_id)
                     if ms is None:
                         found[list_id] = [new(Match, (phrase, channel, a, b))]
@@ -267,7 +269,10 @@ def _build(entries: dict[str, _Entry]) -> ahocorasick.Automaton | None:
         return None
     automaton = ahocorasick.Automaton()
     for key, entry in entries.items():
-        automaton.add_word(key, (entry.length, tuple(entry.owners)))
+        owners = tuple(entry.owners)
+        # (length, owners, (list, phrase) when the key is one list's phrase and no exception)
+        single = (owners[0][0], owners[0][2]) if len(owners) == 1 and not owners[0][1] else None
+        automaton.add_word(key, (entry.length, owners, single))
     automaton.make_automaton()
     return automaton
 
