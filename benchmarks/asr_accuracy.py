@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from qa_engine.asr.model import load_model  # noqa: E402
-from qa_engine.asr.transcribe import domain_hotwords, merge_utterances, to_simplified, to_utterances, transcribe  # noqa: E402
+from qa_engine.asr.transcribe import batched_pipeline, domain_hotwords, merge_utterances, to_simplified, to_utterances, transcribe  # noqa: E402
 from qa_engine.asr.scoring import edit_distance, normalize  # noqa: E402
 from qa_engine.config import Settings  # noqa: E402
 from qa_engine.types import Utterance  # noqa: E402
@@ -127,9 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings.model_copy(update={"asr_compute_type": args.compute_type})
     if args.threads:
         settings = settings.model_copy(update={"asr_threads": args.threads})
-    from faster_whisper import BatchedInferencePipeline
-
-    model = TimedModel(BatchedInferencePipeline(load_model(settings)))
+    model = TimedModel(batched_pipeline(load_model(settings)))
     hotwords = "" if args.no_hotwords else domain_hotwords(settings)
     analyze_call = None
     if not args.direct:

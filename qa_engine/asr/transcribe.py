@@ -10,6 +10,7 @@ non-speech sound.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
+from faster_whisper import BatchedInferencePipeline, WhisperModel
 from faster_whisper.vad import VadOptions
 from pydantic import BaseModel, Field
 
@@ -259,6 +261,16 @@ BATCH_SIZE = 8
 # noise-only clip is not blown up, and the peak never clips.
 TARGET_DBFS = -20.0
 MAX_GAIN_DB = 24.0
+# The encoder reads a packed window's audio plus this much padding, not Whisper's full 30 s (see
+# encoder_frames): ~2x less encoder and cross-attention work for a 12 s window. Demo calls, beam 5,
+# pipeline: 13.8 % CER with 2 s, 14.2 % with 4 s, 13.8 % with 6 s; --direct: 15.2 % with 2 s, 6 s
+# and 30 s alike. Retries read the full 30 s (see transcribe).
+ENCODER_PAD_S = 2.0
+# A decoder loop runs to Whisper's 448-token limit in beam search while the rest of its batch
+# waits, and the guards drop its text anyway. Real speech in the demo calls is at most 6 tokens/s
+# (9 in a 1 s clip), so a window may generate 9 tokens per second plus 10.
+MAX_TOKENS_PER_S = 9.0
+MIN_TOKENS = 10
 # Silence laid between packed clips (see pack_clips).
 PACK_GAP_S = 1.0
 # Timestamp tokens let Whisper step over the pauses between packed clips; without them it tends
@@ -376,14 +388,79 @@ def normalize_clips(audio: np.ndarray, clips: Sequence[Span], *, target_dbfs: fl
     return out
 
 
-def _batched(model):
-    """faster-whisper's batched pipeline around a ``WhisperModel``; anything else (a wrapper or a
-    test double with ``transcribe(audio, **kwargs)``) is used as it is."""
-    try:
-        from faster_whisper import BatchedInferencePipeline, WhisperModel
-    except ImportError:  # pragma: no cover
-        return model
-    return BatchedInferencePipeline(model) if isinstance(model, WhisperModel) else model
+def encoder_frames(durations: Sequence[float], pad_s: float | None, *, frames_per_second: int = 100,
+                   max_frames: int = 3000) -> int:
+    """Mel frames the encoder reads for a batch of windows of these durations: the longest window
+    rounded up to whole seconds (faster-whisper aligns words over ``ceil(duration)`` seconds) plus
+    ``pad_s`` of silence, never more than Whisper's 30 s; all 30 s when ``pad_s`` is None."""
+    if pad_s is None:
+        return max_frames
+    longest = max(durations, default=0.0)
+    return min(max_frames, int((np.ceil(longest) + pad_s) * frames_per_second))
+
+
+def token_limit(durations: Sequence[float], room: int) -> int:
+    """Tokens a batch of windows of these durations may generate: MAX_TOKENS_PER_S of the longest
+    window plus MIN_TOKENS, within the ``room`` the prompt leaves."""
+    longest = max(durations, default=0.0)
+    return max(1, min(room, MIN_TOKENS + int(np.ceil(longest * MAX_TOKENS_PER_S))))
+
+
+class ShortWindowPipeline(BatchedInferencePipeline):
+    """faster-whisper's batched pipeline with two savings (the decoding itself is unchanged).
+
+    The encoder reads a window's audio plus ``encoder_pad_s`` of padding instead of Whisper's full
+    30 s (faster-whisper pads every window's mel to 30 s; CTranslate2 accepts fewer frames and the
+    encoder's cost grows with its input). And a window may generate only ``token_limit`` tokens:
+    beyond that it is looping, and its text is dropped as the guards would drop it.
+    """
+
+    encoder_pad_s: float | None = None
+    looped = 0  # windows of the last transcribe() dropped at the token limit
+
+    def transcribe(self, audio, *, encoder_pad_s: float | None = None, **kwargs):
+        # Read by forward while the caller consumes the segments (the pipeline is not re-entrant
+        # anyway: it keeps last_speech_timestamp between batches). Both savings apply to the
+        # packed pass only (encoder_pad_s given): a retry decodes as faster-whisper does, so fast
+        # speech that reached the limit in its window still gets its text.
+        self.encoder_pad_s = encoder_pad_s
+        self.looped = 0
+        return super().transcribe(audio, **kwargs)
+
+    def forward(self, features, tokenizer, chunks_metadata, options):
+        if self.encoder_pad_s is None:
+            return super().forward(features, tokenizer, chunks_metadata, options)
+        durations = [c["duration"] for c in chunks_metadata]
+        n = encoder_frames(durations, self.encoder_pad_s, frames_per_second=self.model.frames_per_second)
+        limit = token_limit(durations, self.model.max_length - len(self._prompt(tokenizer, options)) - 1)
+        # CTranslate2 generates at most max_new_tokens - 1 tokens: one more, so a loop stops at limit.
+        options = dataclasses.replace(options, max_new_tokens=limit + 1)
+        return super().forward(features[..., :n], tokenizer, chunks_metadata, options)
+
+    def generate_segment_batched(self, features, tokenizer, options):
+        encoder_output, outputs = super().generate_segment_batched(features, tokenizer, options)
+        if self.encoder_pad_s is None:
+            return encoder_output, outputs
+        # A window that ran into the limit was looping (or is very fast speech): its text goes
+        # (the guards would drop a loop too), and its clips are retried rather than kept half-decoded.
+        for out in outputs:
+            if len(out["tokens"]) >= options.max_new_tokens - 1:
+                out["tokens"] = []
+                self.looped += 1
+        return encoder_output, outputs
+
+    def _prompt(self, tokenizer, options) -> list[int]:
+        # The prompt generate_segment_batched builds: it shares max_length with the output.
+        previous = tokenizer.encode(options.initial_prompt) if options.initial_prompt is not None else []
+        return self.model.get_prompt(tokenizer, previous, without_timestamps=options.without_timestamps,
+                                     hotwords=options.hotwords)
+
+
+def batched_pipeline(model):
+    """A ``ShortWindowPipeline`` around a ``WhisperModel`` (its ``transcribe`` also takes
+    ``encoder_pad_s``); anything else (a wrapper or a test double with ``transcribe(audio,
+    **kwargs)``) is used as it is."""
+    return ShortWindowPipeline(model) if isinstance(model, WhisperModel) else model
 
 
 def pack_clips(audio: np.ndarray, clips: Sequence[Span], *, gap_s: float | None = None, window_s: float | None = None,
@@ -488,22 +565,26 @@ def transcribe(model, samples: np.ndarray, *, settings: Settings, exclude: Seque
     if not clips:
         return []  # never let Whisper see a channel without speech: that is where it invents text
     audio = normalize_clips(audio, clips)
-    decoder, options = _batched(model), decode_options(settings, hotwords)
-    out = _decode(decoder, options, audio, clips, exclude, speech, WINDOW_S)
+    decoder, options = batched_pipeline(model), decode_options(settings, hotwords)
+    out = _decode(decoder, options, audio, clips, exclude, speech, WINDOW_S, ENCODER_PAD_S)
     # Whisper base sometimes skips or spoils a whole packed window; a clip of that window that came
     # back empty is decoded once more on its own (one clip per window).
     missing = [c for c in clips if c.end - c.start >= RETRY_MIN_S
                and not any(s.start < c.end and s.end > c.start for s in out)]
-    # A channel that gave nothing at all is not retried (music or noise the VAD took for speech).
-    if missing and len(missing) < len(clips):
-        out += _decode(decoder, options, audio, missing, exclude, speech, 0.0)
+    # A channel that gave nothing at all is not retried (music or noise the VAD took for speech),
+    # unless a window was dropped at the token limit, which fast speech can reach too. The retry
+    # reads Whisper's full 30 s: alone in a short encoder window, a clip that already failed once
+    # loops more often ("…手机号是1360007788…" repeated to the token limit).
+    if missing and (len(missing) < len(clips) or getattr(decoder, "looped", 0)):
+        out += _decode(decoder, options, audio, missing, exclude, speech, 0.0, None)
     return sorted(out, key=lambda s: s.start)
 
 
 def _decode(decoder, options: dict, audio: np.ndarray, clips: Sequence[Span], exclude: Sequence[Span],
-            speech: Sequence[Span], window_s: float) -> list[AsrSegment]:
+            speech: Sequence[Span], window_s: float, encoder_pad_s: float | None) -> list[AsrSegment]:
     packed, windows, placed = pack_clips(audio, clips, window_s=window_s)
-    segments, _info = decoder.transcribe(packed, **{**options, "clip_timestamps": [{"start": w.start, "end": w.end} for w in windows]})
+    segments, _info = decoder.transcribe(packed, **options, encoder_pad_s=encoder_pad_s,
+                                         clip_timestamps=[{"start": w.start, "end": w.end} for w in windows])
     out: list[AsrSegment] = []
     for seg in segments:
         for part in _unpack(seg, placed):

@@ -152,3 +152,36 @@ def test_excluded_hold_music_between_speech_adds_nothing(model, settings, hotwor
     assert not [s for s in segments if s.start < excluded[0].end and s.end > excluded[0].start]
     # Both copies of the sentence come through (base gets ~50% CER on this literary line itself).
     assert 1.5 * len(chars(ref)) <= len(chars(text_of(segments))) <= 2.5 * len(chars(ref))
+
+
+def test_the_encoder_reads_the_window_not_30_s_and_a_looping_window_is_decoded_again(model, settings, hotwords,
+                                                                                   monkeypatch):
+    import qa_engine.asr.transcribe as tr
+
+    audio, _ref = clips()[0]
+    frames: list[int] = []
+    encode = type(model).encode
+
+    def counting_encode(self, features):
+        frames.append(features.shape[-1])
+        return encode(self, features)
+
+    monkeypatch.setattr(type(model), "encode", counting_encode)
+    assert text_of(transcribe(model, audio, settings=settings, hotwords=hotwords))
+    assert frames and max(frames) <= (np.ceil(len(audio) / SR) + tr.ENCODER_PAD_S) * 100
+    # A limit no real window stays under: the packed pass drops every window as a decoder loop, and
+    # the retry, which decodes without the limit, still recovers the speech (fast talkers reach it).
+    passes: list[tuple[float | None, int, int]] = []
+    decode = tr._decode
+
+    def spy(decoder, *args):
+        out = decode(decoder, *args)
+        passes.append((args[-1], len(out), decoder.looped))
+        return out
+
+    monkeypatch.setattr(tr, "_decode", spy)
+    monkeypatch.setattr(tr, "MAX_TOKENS_PER_S", 0.0)
+    monkeypatch.setattr(tr, "MIN_TOKENS", 2)
+    segments = transcribe(model, audio, settings=settings, hotwords=hotwords)
+    assert passes[0][0] == tr.ENCODER_PAD_S and passes[0][1] == 0 and passes[0][2] > 0
+    assert passes[1][0] is None and text_of(segments)

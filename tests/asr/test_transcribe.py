@@ -3,9 +3,11 @@ import pytest
 
 from qa_engine.asr.transcribe import (
     AsrSegment,
+    ENCODER_PAD_S,
     INITIAL_PROMPT,
     PACK_GAP_S,
     domain_hotwords,
+    encoder_frames,
     is_hallucination,
     merge_utterances,
     normalize_clips,
@@ -15,6 +17,7 @@ from qa_engine.asr.transcribe import (
     speech_clips,
     to_simplified,
     to_utterances,
+    token_limit,
     transcribe,
 )
 from qa_engine.config import Settings
@@ -147,6 +150,28 @@ def test_only_speech_is_decoded_packed_into_short_windows(settings):
     run(model, settings, seconds=40.0, speech=((2.0, 4.0), (30.0, 33.0)))
     assert model.audio[0].size == int((2.0 + PACK_GAP_S + 3.0) * SR)
     assert model.calls[0]["clip_timestamps"] == [{"start": 0.0, "end": 2.0 + PACK_GAP_S + 3.0}]
+
+
+def test_packed_windows_use_a_short_encoder_window_and_the_retry_whisper_s_30_s(settings):
+    # Clip A (2-4 s) decodes, clip B (30-33 s) comes back empty and is decoded again on its own.
+    model = FakeModel([seg(0.2, "您好")])
+    run(model, settings, seconds=40.0, speech=((2.0, 4.0), (30.0, 33.0)))
+    assert [c["encoder_pad_s"] for c in model.calls] == [ENCODER_PAD_S, None]
+    assert model.audio[1].size == 3 * SR
+
+
+def test_encoder_frames_cover_the_longest_window_plus_the_pad():
+    # faster-whisper aligns words over ceil(duration) seconds: those frames must all be there.
+    assert encoder_frames([11.2, 4.0], 2.0) == 1400
+    assert encoder_frames([12.0], 0.0) == 1200
+    assert encoder_frames([27.5], 6.0) == 3000  # never past Whisper's 30 s
+    assert encoder_frames([3.0], None) == 3000
+
+
+def test_token_limit_scales_with_the_longest_window_within_the_room_left():
+    assert token_limit([12.0, 3.0], 300) == 10 + 108
+    assert token_limit([0.5], 300) == 10 + 5
+    assert token_limit([28.0], 200) == 200
 
 
 def test_speech_clips_cut_long_spans_and_pack_clips_start_new_windows():
