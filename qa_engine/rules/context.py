@@ -122,9 +122,10 @@ _NO_MATCHES: Mapping[str, list[Match]] = MappingProxyType({})  # shared by every
 class CallView:
     """One call prepared for evaluation; caches views, matches, scopes and events.
 
-    Everything is computed lazily and at most once per call: the normalised views of all utterances
-    (one ``translate`` per view over the whole call joined with ``T.SEP``), the matches of each
-    phrase-list group (one automaton pass per group and speaker), scopes, events and evidence.
+    Everything is computed lazily and at most once per call: the normalised views of the utterances
+    a search needs (one ``translate`` per view over them joined with ``T.SEP``), the matches of each
+    phrase-list group (one automaton pass per view over the utterances its scopes cover: every line
+    of the speaker for group 0), scopes, events and evidence.
     """
 
     def __init__(self, ctx: CallContext, index: PhraseIndex, transfer_cfg: dict | None = None):
@@ -166,13 +167,6 @@ class CallView:
 
     def views(self, i: int) -> tuple[str, str, str]:
         return self.view(i, "chars"), self.view(i, "pinyin"), self.view(i, "fuzzy")
-
-    def speaker_view(self, speaker: str, channel: str) -> list[str]:
-        """One view of all utterances of a speaker."""
-        idx = self.by_speaker[speaker]
-        self._fill(idx, channel)
-        views = self._views[channel]
-        return [views[i] for i in idx]
 
     def _fill(self, idx: list[int], channel: str) -> None:
         """Computes one view of the utterances in idx that lack it, in one pass over their joined
