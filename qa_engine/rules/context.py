@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -96,21 +96,28 @@ _QUESTION = re.compile("|".join(re.escape(m) for m in QUESTION_MARKS))
 EVENT_TOLERANCE_S = 1.0
 
 
+M = TypeVar("M", bound=BaseModel)
 _new = object.__new__
 _setattr = object.__setattr__
 _EV_FIELDS = frozenset({"start", "end", "text"})
 _EV_FIELDS_SPEAKER = frozenset({"speaker", "start", "end", "text"})
 
 
+def trusted_model(cls: type[M], values: dict, fields_set: frozenset[str]) -> M:
+    """``cls(**values)`` for values the engine built itself: no validation, the same fields set and
+    the same dump. Constructing models is a large share of a call's time otherwise."""
+    m = _new(cls)
+    _setattr(m, "__dict__", values)
+    _setattr(m, "__pydantic_fields_set__", set(fields_set))
+    _setattr(m, "__pydantic_extra__", None)
+    _setattr(m, "__pydantic_private__", None)
+    return m
+
+
 def trusted_evidence(start: float, end: float, text: str = "", speaker: str | None = None) -> Evidence:
-    """``Evidence(...)`` for values the engine built itself (no validation; same fields set, same
-    dump): constructing models is a large share of a call's time otherwise."""
-    e = _new(Evidence)
-    _setattr(e, "__dict__", {"speaker": speaker, "start": float(start), "end": float(end), "text": text})
-    _setattr(e, "__pydantic_fields_set__", set(_EV_FIELDS if speaker is None else _EV_FIELDS_SPEAKER))
-    _setattr(e, "__pydantic_extra__", None)
-    _setattr(e, "__pydantic_private__", None)
-    return e
+    """``Evidence(...)`` for values the engine built itself (see ``trusted_model``)."""
+    return trusted_model(Evidence, {"speaker": speaker, "start": float(start), "end": float(end), "text": text},
+                         _EV_FIELDS if speaker is None else _EV_FIELDS_SPEAKER)
 
 
 _start = attrgetter("start")
@@ -276,9 +283,6 @@ class CallView:
             if e is None:  # (not `None in out`: that compares every Evidence with None)
                 out[k] = self.evidence(idx[k])
         return out
-
-    def is_question(self, i: int) -> bool:
-        return _QUESTION.search(self._texts[i]) is not None
 
     def questions(self, idx: list[int]) -> list[int]:
         """The utterances of idx that ask a question."""

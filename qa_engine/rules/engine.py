@@ -6,7 +6,7 @@ import logging
 import string
 from collections.abc import Iterable
 
-from qa_engine.rules.context import CallContext, CallView, trusted_evidence
+from qa_engine.rules.context import CallContext, CallView, trusted_evidence, trusted_model
 from qa_engine.rules.loader import CompiledRule, RuleSet
 from qa_engine.rules.operators import Env, Result
 from qa_engine.types import Finding, Score
@@ -98,8 +98,6 @@ def _message(rule: CompiledRule, outcome: str, r: Result, lang: str) -> str:
         return values["detail"]
 
 
-_new = object.__new__
-_setattr = object.__setattr__
 _FINDING_FIELDS = frozenset(Finding.model_fields)
 
 
@@ -109,21 +107,16 @@ def _finding(rule: CompiledRule, outcome: str, r: Result, lang: str, view: CallV
         # every fail carries evidence: fall back to the whole call
         end = view.ctx.metrics.duration_s or (view.utts[-1].end if view.utts else 0.0)
         evidence = [trusted_evidence(0.0, end, r.zh or rule.title_zh)]
-    # Finding(...) without re-validating what the engine built (same fields, same dump)
+    # Finding(...) without re-validating what the engine built (see trusted_model)
     static = rule.__dict__.get("_finding_static")
     if static is None:  # the fields that only depend on the rule, in Finding's field order
         static = rule.__dict__["_finding_static"] = (rule.id, rule.version, rule.hash, rule.section, rule.weight,
                                                      rule.critical)
     rid, version, rhash, section, weight, critical = static
-    f = _new(Finding)
-    _setattr(f, "__dict__", {
+    return trusted_model(Finding, {
         "rule_id": rid, "outcome": outcome, "message": _message(rule, outcome, r, lang), "evidence": evidence,
         "rule_version": version, "rule_hash": rhash, "section": section, "weight": weight, "critical": critical,
-    })
-    _setattr(f, "__pydantic_fields_set__", set(_FINDING_FIELDS))
-    _setattr(f, "__pydantic_extra__", None)
-    _setattr(f, "__pydantic_private__", None)
-    return f
+    }, _FINDING_FIELDS)
 
 
 def evaluate_rule(rule: CompiledRule, view: CallView, lang: str = "zh", env: Env | None = None) -> Finding:
@@ -195,11 +188,5 @@ def score_call(ruleset: RuleSet, findings: list[Finding]) -> Score:
     total = round(100.0 * sum(earned.values()) / total_possible, 1) if total_possible else 100.0
     if zeroed:
         total = 0.0
-    # Score(...) without re-validating values computed here (same fields, same dump)
-    sc = _new(Score)
-    _setattr(sc, "__dict__", {"total": float(total), "sections": sections, "zeroed_by": zeroed,
-                              "ruleset_version": ruleset.version})
-    _setattr(sc, "__pydantic_fields_set__", set(_SCORE_FIELDS))
-    _setattr(sc, "__pydantic_extra__", None)
-    _setattr(sc, "__pydantic_private__", None)
-    return sc
+    return trusted_model(Score, {"total": float(total), "sections": sections, "zeroed_by": zeroed,
+                                 "ruleset_version": ruleset.version}, _SCORE_FIELDS)

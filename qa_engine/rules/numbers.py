@@ -17,12 +17,17 @@ from qa_engine.rules import text as T
 _RUN = re.compile(r"[Lh]+")
 
 
+def _literal(ch: str) -> bool:
+    """A numeral as written: 一, 百, 8."""
+    return ch in T.NUMERAL_DIGITS or ch in T.NUMERAL_UNITS or ch.isdigit()
+
+
 class _ClassTable(dict):
     """translate() table: ``L`` literal numeral, ``h`` homophone of a digit, ``.`` anything else."""
 
     def __missing__(self, cp: int) -> str:
         ch = chr(cp)
-        if ch in T.NUMERAL_DIGITS or ch in T.NUMERAL_UNITS or ch.isdigit():
+        if _literal(ch):
             value = "L"
         else:
             value = "h" if T.syllable_of(ch) in T.DIGIT_SYLLABLES else "."
@@ -40,9 +45,7 @@ def syllable_codes(folded: Sequence[str]) -> str:
 
 def _digit(ch: str) -> str:
     """A character of a numeral run as a numeral: literal ones stay, homophones become the digit."""
-    if ch in T.NUMERAL_DIGITS or ch in T.NUMERAL_UNITS or ch.isdigit():
-        return ch
-    return str(T.DIGIT_SYLLABLES[T.syllable_of(ch)])
+    return ch if _literal(ch) else str(T.DIGIT_SYLLABLES[T.syllable_of(ch)])
 
 
 def _value(run: str) -> str | None:

@@ -137,16 +137,13 @@ class _Group:
         """The context-free patterns over the texts joined: a match is filed under the text it lies
         in; one across a separator is dropped and the texts it touched are searched on their own."""
         joined = T.SEP.join(texts)
-        offs: list[int] | None = None
+        offs, _ = _offsets(texts)
         for list_id in self.context_free:
             regex = self.patterns[list_id]
             hint = self.hints[list_id]
-            if offs is None:
-                offs, _ = _offsets(texts)
             if hint is not None:
                 for k in sorted(_texts_holding(joined, offs, hint)):
-                    _file(out, k, list_id, [Match(rm.group(), "chars", rm.start(), rm.end())
-                                            for rm in regex.finditer(texts[k])])
+                    _file(out, k, list_id, _regex_matches(regex, texts[k]))
                 continue
             per: dict[int, list[Match]] = {}
             redo: set[int] = set()
@@ -158,7 +155,7 @@ class _Group:
                     continue
                 per.setdefault(k, []).append(_new_tuple(Match, (rm.group(), "chars", a - offs[k], b - offs[k])))
             for k in redo:
-                per[k] = [Match(rm.group(), "chars", rm.start(), rm.end()) for rm in regex.finditer(texts[k])]
+                per[k] = _regex_matches(regex, texts[k])
             for k, ms in per.items():
                 _file(out, k, list_id, ms)
 
@@ -172,8 +169,9 @@ class _Group:
                 hint = self.hints[list_id]
                 if list_id in skip or hint is not None and not any(ch in text for ch in hint):
                     continue
-                for rm in regex.finditer(text):
-                    found.setdefault(list_id, []).append(Match(rm.group(), "chars", rm.start(), rm.end()))
+                ms = _regex_matches(regex, text)
+                if ms:
+                    found.setdefault(list_id, []).extend(ms)
         if exceptions:
             for list_id in self.with_exceptions & found.keys():
                 kept = [m for m in found[list_id] if not _covered(list_id, m, exceptions)]
@@ -304,6 +302,11 @@ def _file(out: dict[int, tuple[dict, list]], k: int, list_id: str, ms: list[Matc
         found[list_id].extend(ms)
     else:
         found[list_id] = ms
+
+
+def _regex_matches(regex: re.Pattern, text: str) -> list[Match]:
+    """A list pattern's matches in one text (positions in its characters view)."""
+    return [Match(rm.group(), "chars", rm.start(), rm.end()) for rm in regex.finditer(text)]
 
 
 def _texts_holding(joined: str, offs: list[int], chars: frozenset[str]) -> set[int]:
