@@ -98,7 +98,11 @@ EVENT_TOLERANCE_S = 1.0
 
 M = TypeVar("M", bound=BaseModel)
 _new = object.__new__
-_setattr = object.__setattr__
+# BaseModel's slots, set through their descriptors (object.__setattr__ looks each name up first)
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 _EV_FIELDS = frozenset({"start", "end", "text"})
 _EV_FIELDS_SPEAKER = frozenset({"speaker", "start", "end", "text"})
 
@@ -107,10 +111,10 @@ def trusted_model(cls: type[M], values: dict, fields_set: frozenset[str]) -> M:
     """``cls(**values)`` for values the engine built itself: no validation, the same fields set and
     the same dump. Constructing models is a large share of a call's time otherwise."""
     m = _new(cls)
-    _setattr(m, "__dict__", values)
-    _setattr(m, "__pydantic_fields_set__", set(fields_set))
-    _setattr(m, "__pydantic_extra__", None)
-    _setattr(m, "__pydantic_private__", None)
+    _set_dict(m, values)
+    _set_fields_set(m, set(fields_set))
+    _set_extra(m, None)
+    _set_private(m, None)
     return m
 
 

@@ -29,7 +29,7 @@ from qa_engine.rules.context import CallView, Event, Scope, intern_key, trusted_
 from qa_engine.rules.errors import CompileError
 from qa_engine.rules.numbers import numbers_in, same_number, syllable_codes
 from qa_engine.rules.phrases import PhraseList
-from qa_engine.types import Evidence
+from qa_engine.types import Evidence, Overlap
 
 
 @dataclass(slots=True)
@@ -284,6 +284,8 @@ def _first_question_clause(text: str) -> str:
 
 
 def _quote(phrases: list[str]) -> str:
+    if len(phrases) == 1:  # the common case, without building the dict that drops repeats
+        return "「" + phrases[0] + "」"
     return "「" + "」、「".join(dict.fromkeys(phrases)) + "」" if phrases else ""
 
 
@@ -822,7 +824,8 @@ def build_no_span(a: NoSpanArgs, compiler: Compiler, loc):
 
 
 def _span_with_words(view: CallView, s, label: str) -> Evidence:
-    who = getattr(s, "interrupter", None)
+    # (not getattr with a default: a pydantic model raises and catches for a missing attribute)
+    who = s.interrupter if isinstance(s, Overlap) else None
     if who:
         starts, ends, texts = view._starts, view._ends, view._texts
         words = [texts[i] for i in view.by_speaker[who] if starts[i] < s.end and s.start < ends[i] + 0.5]

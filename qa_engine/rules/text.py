@@ -15,6 +15,7 @@ filled lazily (a character's entry is computed once per process):
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from functools import lru_cache
@@ -177,24 +178,27 @@ FUZZY_TABLE = _FuzzyTable()
 TEXT_PINYIN_TABLE = _TextPinyinTable()
 
 
-# markers in the table mirror: lone low surrogates, which utf-16 decoding rejects, sending the text
+# the codec functions themselves: ``str.encode``/``bytes.decode`` look the codec up by name each time
+_utf16_encode, _utf32_decode = codecs.utf_16_le_encode, codecs.utf_32_le_decode
+# markers in the table mirror: lone low surrogates, which utf-32 decoding rejects, sending the text
 # to the slow path (learn unknown characters; a character that expands to several falls back to
 # translate). A text holding surrogates itself never reaches the mirror (utf-16 encoding fails).
 _UNKNOWN, _MULTI = 0xDC00, 0xDC01
 _DELETED = "\uffff"  # a noncharacter that the deleting tables delete themselves
-_LONG_TEXT = 96  # characters; shorter texts are translated faster by str.translate
+_LONG_TEXT = 32  # characters; shorter texts are translated faster by str.translate
 
 
 class _FastTranslate:
-    """``text.translate(table)`` for a lazily filled table, mirrored in a 16-bit array over the Basic
+    """``text.translate(table)`` for a lazily filled table, mirrored in an array over the Basic
     Multilingual Plane so that a long text (a speaker's joined utterances) is mapped in a few
-    vectorised steps instead of one dictionary lookup per character (16 bits: half the cache the
-    mirror takes). Same result as translate(): a character that maps outside the BMP or to several
-    characters, or a text outside the BMP, falls back to it."""
+    vectorised steps instead of one dictionary lookup per character. The text goes in as UTF-16 and
+    comes out as UTF-32, whose decoder is the faster of the two. Same result as translate(): a
+    character that maps outside the BMP or to several characters, or a text outside the BMP, falls
+    back to it."""
 
     def __init__(self, table: dict):
         self.table = table
-        self.lut = np.full(0x10000, _UNKNOWN, dtype=np.uint16)
+        self.lut = np.full(0x10000, _UNKNOWN, dtype=np.uint32)
         # deleted characters become U+FFFF, removed after decoding: only where U+FFFF is deleted too
         self.deletes = table[0xFFFF] is None
 
@@ -212,24 +216,22 @@ class _FastTranslate:
         if len(text) < _LONG_TEXT:
             return text.translate(self.table)
         try:
-            data = text.encode("utf-16-le")
+            data = _utf16_encode(text)[0]
         except UnicodeEncodeError:  # lone surrogates
             return text.translate(self.table)
         if len(data) != 2 * len(text):  # characters outside the BMP
             return text.translate(self.table)
         cps = np.frombuffer(data, dtype=np.uint16)
         try:
-            out = self.lut[cps].tobytes().decode("utf-16-le")
-        except UnicodeDecodeError:
-            out = None
-        if out is None:
-            mapped = self.lut[cps]
+            out = _utf32_decode(self.lut.take(cps).tobytes())[0]
+        except UnicodeDecodeError:  # a marker: a character to learn, or one translate() must map
+            mapped = self.lut.take(cps)
             unknown = np.unique(cps[mapped == _UNKNOWN]).tolist()
             if not unknown:
                 return text.translate(self.table)
             self._learn(unknown)
             try:
-                out = self.lut[cps].tobytes().decode("utf-16-le")
+                out = _utf32_decode(self.lut.take(cps).tobytes())[0]
             except UnicodeDecodeError:
                 return text.translate(self.table)
         return out.replace(_DELETED, "") if self.deletes else out
