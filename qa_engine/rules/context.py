@@ -124,7 +124,7 @@ def trusted_evidence(start: float, end: float, text: str = "", speaker: str | No
                          _EV_FIELDS if speaker is None else _EV_FIELDS_SPEAKER)
 
 
-_start = attrgetter("start")
+_start, _end, _text, _speaker = attrgetter("start"), attrgetter("end"), attrgetter("text"), attrgetter("speaker")
 VIEW_CHANNELS = ("clean", "chars", "pinyin", "fuzzy")
 _DERIVE = {"chars": T.numerals_to_arabic, "pinyin": T.pinyin_of_clean, "fuzzy": T.fuzzy_of_pinyin}
 _NO_MATCHES: Mapping[str, list[Match]] = MappingProxyType({})  # shared by every utterance without a match
@@ -143,11 +143,16 @@ class CallView:
         self.ctx = ctx
         self.index = index
         self._group_of = index.group_of
-        self.utts = sorted(ctx.transcript, key=_start)
-        self._starts = [u.start for u in self.utts]
-        self._ends = [u.end for u in self.utts]
-        self._texts = [u.text for u in self.utts]
-        self._speakers = [u.speaker for u in self.utts]
+        utts = list(ctx.transcript)
+        starts = list(map(_start, utts))
+        if starts != sorted(starts):  # transcripts usually come in order: sort only when not
+            utts.sort(key=_start)
+            starts = list(map(_start, utts))
+        self.utts = utts
+        self._starts = starts
+        self._ends = list(map(_end, utts))
+        self._texts = list(map(_text, utts))
+        self._speakers = list(map(_speaker, utts))
         # utterances are normalised in one pass over their joined text, unless a text contains the
         # separator itself
         self._joinable = T.SEP not in "".join(self._texts)
@@ -163,9 +168,9 @@ class CallView:
         self.en = True
         self._events: dict[str, list[Event]] = {}
         self._transfer_cfg = transfer_cfg or {}
-        self.by_speaker = {"agent": [], "customer": [], "any": list(range(len(self.utts)))}
-        for i, sp in enumerate(self._speakers):
-            self.by_speaker[sp].append(i)
+        speakers = self._speakers
+        self.by_speaker = {"agent": [i for i in range(n) if speakers[i] == "agent"],
+                           "customer": [i for i in range(n) if speakers[i] == "customer"], "any": list(range(n))}
 
     # --- text -------------------------------------------------------------------------------
     def view(self, i: int, channel: str) -> str:
