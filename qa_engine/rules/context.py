@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from operator import attrgetter
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal, TypeVar
@@ -35,7 +36,7 @@ class CallContext:
     local_start: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Event:
     """A hold (from the metrics) or a transfer (derived from the agent's words)."""
 
@@ -51,7 +52,9 @@ class Event:
     def duration(self) -> float:
         return self.end - self.start
 
+    @cached_property
     def evidence(self) -> Evidence:
+        """The event's span as evidence (built once: several rules cite the same hold)."""
         label = {"hold": "保持", "transfer": "转接"}.get(self.kind, self.kind)
         kind = f"（{self.hold.kind}）" if self.hold else ""
         return trusted_evidence(self.start, self.end, f"{label}{kind} {self.start:.1f}–{self.end:.1f}s")
@@ -119,9 +122,14 @@ def trusted_model(cls: type[M], values: dict, fields_set: frozenset[str]) -> M:
 
 
 def trusted_evidence(start: float, end: float, text: str = "", speaker: str | None = None) -> Evidence:
-    """``Evidence(...)`` for values the engine built itself (see ``trusted_model``)."""
-    return trusted_model(Evidence, {"speaker": speaker, "start": float(start), "end": float(end), "text": text},
-                         _EV_FIELDS if speaker is None else _EV_FIELDS_SPEAKER)
+    """``Evidence(...)`` for values the engine built itself: ``trusted_model`` written out, as one
+    call less matters for the commonest model of all."""
+    m = _new(Evidence)
+    _set_dict(m, {"speaker": speaker, "start": float(start), "end": float(end), "text": text})
+    _set_fields_set(m, set(_EV_FIELDS if speaker is None else _EV_FIELDS_SPEAKER))
+    _set_extra(m, None)
+    _set_private(m, None)
+    return m
 
 
 _start, _end, _text, _speaker = attrgetter("start"), attrgetter("end"), attrgetter("text"), attrgetter("speaker")
@@ -280,8 +288,7 @@ class CallView:
     def evidence(self, i: int) -> Evidence:
         e = self._evidence[i]
         if e is None:
-            u = self.utts[i]
-            e = self._evidence[i] = trusted_evidence(u.start, u.end, u.text, u.speaker)
+            e = self._evidence[i] = trusted_evidence(self._starts[i], self._ends[i], self._texts[i], self._speakers[i])
         return e
 
     def evidence_of(self, idx: list[int]) -> list[Evidence]:
@@ -290,7 +297,8 @@ class CallView:
         out = [cache[i] for i in idx]
         for k, e in enumerate(out):
             if e is None:  # (not `None in out`: that compares every Evidence with None)
-                out[k] = self.evidence(idx[k])
+                i = idx[k]
+                out[k] = cache[i] = trusted_evidence(self._starts[i], self._ends[i], self._texts[i], self._speakers[i])
         return out
 
     def questions(self, idx: list[int]) -> list[int]:

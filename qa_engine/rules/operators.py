@@ -294,7 +294,7 @@ def _empty_scope(scope: Scope, env: Env, on_empty: str, what_zh: str = "", what_
     if on_empty == "true":
         return Result(True, [], f"没有可检查的{who}话语", f"no {scope.speaker} utterance in scope")
     if on_empty in ("fail", "false"):
-        ev = [env.event.evidence()] if env.event else []
+        ev = [env.event.evidence] if env.event else []
         zh = f"未找到{what_zh}（{who}没有相应的话语）" if what_zh else f"{who}没有相应的话语"
         en = f"no {what_en} (no {scope.speaker} utterance in scope)" if what_en else f"no {scope.speaker} utterance in scope"
         return Result(False, ev, zh, en)
@@ -590,6 +590,9 @@ class Compare(Args):
         if self.between is not None:
             checks.append(lambda v, b=self.between: b[0] <= v <= b[1])
 
+        if len(checks) == 1:  # the common case: the check itself, without a loop around it
+            return checks[0]
+
         def test(v: Any) -> bool:
             for check in checks:
                 if not check(v):
@@ -860,7 +863,7 @@ def build_for_each(a: ForEachArgs, compiler: Compiler, loc):
         results = [(ev, check(Env(view, ev))) for ev in events]
         failed = [(ev, r) for ev, r in results if r.value is False]
         if failed:
-            evidence = _dedup([e for ev, r in failed for e in [ev.evidence(), *r.evidence]])
+            evidence = _dedup([e for ev, r in failed for e in [ev.evidence, *r.evidence]])
             return Result(False, evidence, _per_event_zh(failed, label), _per_event_en(failed, a.event) if view.en else "",
                           {"count": len(failed)})
         passed = [(ev, r) for ev, r in results if r.value]
@@ -897,7 +900,7 @@ def build_event_duration(a: EventDurationArgs, compiler, loc):
         ok = (a.max_s is None or d <= a.max_s) and (a.min_s is None or d >= a.min_s)
         limit = f"，超过 {a.max_s:g} 秒" if a.max_s is not None and d > a.max_s else ""
         shown = f"{d:.1f}"
-        return Result(ok, [] if ok else [ev.evidence()], f"时长 {shown} 秒{limit}",
+        return Result(ok, [] if ok else [ev.evidence], f"时长 {shown} 秒{limit}",
                       f"lasted {shown} s" if env.view.en else "", {"duration": shown})
 
     return run
@@ -940,7 +943,7 @@ def build_has_event(a: HasEventArgs, compiler, loc):
     def run(env: Env) -> Result:
         events = env.view.events(a.event)
         label = _EVENT_ZH[a.event]
-        return Result(bool(events), [e.evidence() for e in events], f"{len(events)} 次{label}", f"{len(events)} {a.event}(s)")
+        return Result(bool(events), [e.evidence for e in events], f"{len(events)} 次{label}", f"{len(events)} {a.event}(s)")
 
     return run
 

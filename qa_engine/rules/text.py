@@ -248,21 +248,28 @@ def clean(text: str) -> str:
     return _clean(text)
 
 
-_NUMERAL_TEXTS: dict[str, str] = {}
+class _NumeralTexts(dict):
+    """A numeral run → its Arabic text (filled lazily; bounded, for runs are unbounded in number)."""
 
-
-def _numeral_sub(m: re.Match) -> str:
-    run = m.group()
-    out = _NUMERAL_TEXTS.get(run)
-    if out is None:
+    def __missing__(self, run: str) -> str:
         out = _numeral_text(run)
-        if len(_NUMERAL_TEXTS) < 100_000:
-            _NUMERAL_TEXTS[run] = out
-    return out
+        if len(self) < 100_000:
+            self[run] = out
+        return out
+
+
+_NUMERAL_TEXTS = _NumeralTexts()
+# the runs as split points: the converted runs are looked up by a C-level map, where ``sub`` would
+# call back into Python for every run
+_NUMERAL_SPLIT = re.compile(f"({_NUMERAL_RUN.pattern})")
 
 
 def numerals_to_arabic(text: str) -> str:
-    return _NUMERAL_RUN.sub(_numeral_sub, text)
+    parts = _NUMERAL_SPLIT.split(text)  # text, run, text, run, …, text
+    if len(parts) == 1:
+        return text
+    parts[1::2] = map(_NUMERAL_TEXTS.__getitem__, parts[1::2])
+    return "".join(parts)
 
 
 def chars_view(text: str) -> str:
