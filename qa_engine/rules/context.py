@@ -301,10 +301,18 @@ class CallView:
                 out[k] = cache[i] = trusted_evidence(self._starts[i], self._ends[i], self._texts[i], self._speakers[i])
         return out
 
-    def questions(self, idx: list[int]) -> list[int]:
-        """The utterances of idx that ask a question."""
+    def questions(self, idx: list[int], limit: int | None = None) -> list[int]:
+        """The utterances of idx that ask a question (the first ``limit`` of them)."""
         search, texts = _QUESTION.search, self._texts
-        return [i for i in idx if search(texts[i]) is not None]
+        if limit is None:
+            return [i for i in idx if search(texts[i]) is not None]
+        out: list[int] = []
+        for i in idx:
+            if search(texts[i]) is not None:
+                out.append(i)
+                if len(out) == limit:
+                    break
+        return out
 
     def scope_cached(self, s: Scope, key: tuple, event: Event | None) -> list[int]:
         """``scope`` memoised per call (several operators share a scope, e.g. around each hold)."""
@@ -356,7 +364,9 @@ class CallView:
     def scope(self, s: Scope, event: Event | None) -> list[int]:
         idx = self.by_speaker[s.speaker]
         if s.question:
-            idx = self.questions(idx)
+            # with nothing but `first` after it, only the first questions are looked for
+            lazy = s.first is not None and event is None and not s.first_turn
+            idx = self.questions(idx, s.first if lazy else None)
         if event is not None:
             idx = self._event_scope(idx, s, event)
         if s.first_turn and idx:

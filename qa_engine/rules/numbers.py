@@ -48,6 +48,20 @@ def _digit(ch: str) -> str:
     return ch if _literal(ch) else str(T.DIGIT_SYLLABLES[T.syllable_of(ch)])
 
 
+class _Values(dict):
+    """A run → ``_value(run)``, filled lazily (bounded: runs are unbounded in number). Agents say the
+    same few work numbers all day."""
+
+    def __missing__(self, run: str) -> str | None:
+        value = _value(run)
+        if len(self) < 100_000:
+            self[run] = value
+        return value
+
+
+_VALUES = _Values()
+
+
 def _value(run: str) -> str | None:
     digits = "".join(_digit(ch) for ch in run)
     value = T.parse_numeral(digits)
@@ -71,7 +85,7 @@ def numbers_in(clean: str, fuzzy: str, prefixes: Sequence[str], suffixes: Sequen
         i, j = m.span()
         before = fuzzy.endswith(prefixes, 0, i)  # (a tuple: any of them)
         if before or ("L" in m.group() and fuzzy.startswith(suffixes, j)):
-            value = _value(clean[i:j])
+            value = _VALUES[clean[i:j]]
             if value is not None:
                 out.append(value)
     return out

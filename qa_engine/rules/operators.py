@@ -144,7 +144,7 @@ class Compiler:
 
 
 def _join(parts: list[str], sep: str) -> str:
-    return sep.join(p for p in parts if p)
+    return sep.join(filter(None, parts))  # the non-empty parts
 
 
 # --------------------------------------------------------------------------------------------
@@ -355,10 +355,9 @@ def build_phrase(a: PhraseArgs, compiler: Compiler, loc):
 
     def found_in(view: CallView, i: int) -> list[str]:
         if clause == "first_question":
-            groups = view.index.groups_of(ids_key)
-            fq = view.memo.get(("first_question", i, groups))
+            fq = view.memo.get(("first_question", i, ids_key))
             if fq is None:
-                # only the groups holding these lists: a group's matches do not depend on the others
+                # automata of these lists alone (a list's matches do not depend on the other lists)
                 text = _first_question_clause(view.utts[i].text)
                 cleaned = T.clean(text)
                 views: dict[str, str] = {}
@@ -375,10 +374,8 @@ def build_phrase(a: PhraseArgs, compiler: Compiler, loc):
                         views[channel] = v
                     return v
 
-                matches: dict = {}
-                for g in groups:
-                    matches.update(view.index.groups[g].match(get))
-                fq = view.memo[("first_question", i, groups)] = (matches, get("chars"))
+                matches = view.index.group_for(ids_key).match(get)
+                fq = view.memo[("first_question", i, ids_key)] = (matches, get("chars"))
             matches, target = fq
             hits = [m.phrase for lid in ids for m in matches.get(lid, ())]
         else:

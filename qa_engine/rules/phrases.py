@@ -204,7 +204,7 @@ class PhraseIndex:
             parts[group_of.get(pl.id, rest)].append(pl)
         self.groups = [_Group(part) for part in parts]
         self.group_of = {pl.id: g for g, part in enumerate(parts) for pl in part}
-        self._groups_of: dict[tuple[str, ...], tuple[int, ...]] = {}
+        self._groups_for: dict[tuple[str, ...], _Group] = {}
         # per group: the (Scope, scope key, event kind) its lists are searched in (from the compiled
         # rules), so a call matches a group over all utterances they cover in one batched pass
         group_scopes: list[dict[tuple, tuple]] = [{} for _ in parts]
@@ -215,12 +215,13 @@ class PhraseIndex:
                     group_scopes[g][(skey, kind)] = (scope, skey, kind)
         self.group_scopes = [list(gs.values()) for gs in group_scopes]
 
-    def groups_of(self, list_ids: tuple[str, ...]) -> tuple[int, ...]:
-        """The groups holding these lists, in order (worked out once per tuple of ids)."""
-        found = self._groups_of.get(list_ids)
-        if found is None:
-            found = self._groups_of[list_ids] = tuple(sorted({self.group_of[i] for i in list_ids}))
-        return found
+    def group_for(self, list_ids: tuple[str, ...]) -> _Group:
+        """Automata of these lists alone, for a search of one text that needs no other list (built
+        once per tuple of ids)."""
+        group = self._groups_for.get(list_ids)
+        if group is None:
+            group = self._groups_for[list_ids] = _Group([self.lists[i] for i in dict.fromkeys(list_ids)])
+        return group
 
     def match_views(self, views: tuple[str, str, str]) -> dict[str, list[Match]]:
         """Matches per list id for a text given as its (chars, pinyin, fuzzy) views."""
