@@ -132,7 +132,7 @@ def trusted_evidence(start: float, end: float, text: str = "", speaker: str | No
     return m
 
 
-_start, _end, _text, _speaker = attrgetter("start"), attrgetter("end"), attrgetter("text"), attrgetter("speaker")
+_start = attrgetter("start")
 VIEW_CHANNELS = ("clean", "chars", "pinyin", "fuzzy")
 _DERIVE = {"chars": T.numerals_to_arabic, "pinyin": T.pinyin_of_clean, "fuzzy": T.fuzzy_of_pinyin}
 _NO_MATCHES: Mapping[str, list[Match]] = MappingProxyType({})  # shared by every utterance without a match
@@ -152,15 +152,15 @@ class CallView:
         self.index = index
         self._group_of = index.group_of
         utts = list(ctx.transcript)
-        starts = list(map(_start, utts))
+        starts = [u.start for u in utts]  # (comprehensions: attribute reads specialised in bytecode)
         if starts != sorted(starts):  # transcripts usually come in order: sort only when not
             utts.sort(key=_start)
-            starts = list(map(_start, utts))
+            starts = [u.start for u in utts]
         self.utts = utts
         self._starts = starts
-        self._ends = list(map(_end, utts))
-        self._texts = list(map(_text, utts))
-        self._speakers = list(map(_speaker, utts))
+        self._ends = [u.end for u in utts]
+        self._texts = [u.text for u in utts]
+        self._speakers = [u.speaker for u in utts]
         # utterances are normalised in one pass over their joined text, unless a text contains the
         # separator itself
         self._joinable = T.SEP not in "".join(self._texts)
