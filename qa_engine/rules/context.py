@@ -152,15 +152,17 @@ class CallView:
         self.index = index
         self._group_of = index.group_of
         utts = list(ctx.transcript)
-        starts = [u.start for u in utts]  # (comprehensions: attribute reads specialised in bytecode)
+        fields = [u.__dict__ for u in utts]  # (one attribute read per model: pydantic's are slow)
+        starts = [d["start"] for d in fields]
         if starts != sorted(starts):  # transcripts usually come in order: sort only when not
             utts.sort(key=_start)
-            starts = [u.start for u in utts]
+            fields = [u.__dict__ for u in utts]
+            starts = [d["start"] for d in fields]
         self.utts = utts
         self._starts = starts
-        self._ends = [u.end for u in utts]
-        self._texts = [u.text for u in utts]
-        self._speakers = [u.speaker for u in utts]
+        self._ends = [d["end"] for d in fields]
+        self._texts = [d["text"] for d in fields]
+        self._speakers = [d["speaker"] for d in fields]
         # utterances are normalised in one pass over their joined text, unless a text contains the
         # separator itself
         self._joinable = T.SEP not in "".join(self._texts)
