@@ -154,11 +154,17 @@ def evaluate(ruleset: RuleSet, ctx: CallContext, *, lang: str = "zh", only: Iter
     return [evaluate_rule(rule, view, lang, env) for rule in ruleset.rules if rule.id in wanted]
 
 
-def _score_table(ruleset: RuleSet) -> dict[str, tuple[str, float, bool]]:
-    """rule id → (section, weight, critical), worked out once per rule set."""
+def _score_table(ruleset: RuleSet) -> tuple[dict[str, tuple[int, float, bool]], list[str]]:
+    """(rule id → (section number, weight, critical), the scorecard's section names), worked out
+    once per rule set."""
     table = ruleset.__dict__.get("_score_table")
     if table is None:
-        table = ruleset.__dict__["_score_table"] = {r.id: (r.section, r.weight, r.critical) for r in ruleset.by_id.values()}
+        names = list(ruleset.scorecard.sections)
+        for r in ruleset.by_id.values():
+            if r.section not in names:
+                names.append(r.section)
+        rules = {r.id: (names.index(r.section), r.weight, r.critical) for r in ruleset.by_id.values()}
+        table = ruleset.__dict__["_score_table"] = (rules, names)
     return table
 
 
@@ -168,10 +174,11 @@ _SCORE_FIELDS = frozenset(Score.model_fields)
 def score_call(ruleset: RuleSet, findings: list[Finding]) -> Score:
     """Weighted 0–100 score per section and in total over the applicable rules (n/a left out of the
     denominator). A failed critical rule zeroes the total. With no applicable rule the total is 100."""
-    earned: dict[str, float] = {}
-    possible: dict[str, float] = {}
+    table, names = _score_table(ruleset)
+    names = list(names)  # (a finding of a rule the set does not know may add its section)
+    earned = [0.0] * len(names)
+    possible = [0.0] * len(names)
     zeroed = []
-    table = _score_table(ruleset)
     for f in findings:
         d = f.__dict__
         outcome = d["outcome"]
@@ -179,20 +186,29 @@ def score_call(ruleset: RuleSet, findings: list[Finding]) -> Score:
             continue
         rid = d["rule_id"]
         entry = table.get(rid)
-        section, weight, critical = entry if entry is not None else (f.section, f.weight, f.critical)
-        if section in possible:
-            possible[section] += weight
-        else:
-            possible[section] = weight
-            earned[section] = 0.0
+        if entry is None:
+            entry = _unknown_rule(names, earned, possible, d)
+        n, weight, critical = entry
+        possible[n] += weight
         if outcome == "pass":
-            earned[section] += weight
+            earned[n] += weight
         elif critical:
             zeroed.append(rid)
-    sections = {s: round(100.0 * earned[s] / possible[s], 1) for s in ruleset.scorecard.sections if possible.get(s)}
-    total_possible = sum(possible.values())
-    total = round(100.0 * sum(earned.values()) / total_possible, 1) if total_possible else 100.0
+    in_card = len(ruleset.scorecard.sections)
+    sections = {names[n]: round(100.0 * earned[n] / possible[n], 1) for n in range(in_card) if possible[n]}
+    total_possible = sum(possible)
+    total = round(100.0 * sum(earned) / total_possible, 1) if total_possible else 100.0
     if zeroed:
         total = 0.0
     return trusted_model(Score, {"total": float(total), "sections": sections, "zeroed_by": zeroed,
                                  "ruleset_version": ruleset.version}, _SCORE_FIELDS)
+
+
+def _unknown_rule(names: list[str], earned: list[float], possible: list[float], d: dict) -> tuple[int, float, bool]:
+    """(section number, weight, critical) of a finding whose rule the set does not know, from the
+    finding itself (its section added when new)."""
+    if d["section"] not in names:
+        names.append(d["section"])
+        earned.append(0.0)
+        possible.append(0.0)
+    return names.index(d["section"]), d["weight"], d["critical"]
