@@ -262,7 +262,7 @@ class CallView:
                 for ev in self.events(kind):
                     want.update(self.scope_cached(scope, skey, ev))
         done = self._matches[g]
-        self._scan(g, sorted(i for i in want if done[i] is None))
+        self._scan(g, sorted([i for i in want if done[i] is None]))
 
     def _scan(self, g: int, idx: list[int]) -> None:
         """Matches of group g in the utterances idx (one pass per channel over their joined views),
@@ -296,7 +296,7 @@ class CallView:
     def evidence_of(self, idx: list[int]) -> list[Evidence]:
         """``[self.evidence(i) for i in idx]`` (one call for the many lines a failed search shows)."""
         cache = self._evidence
-        out = [cache[i] for i in idx]
+        out = list(map(cache.__getitem__, idx))
         for k, e in enumerate(out):
             if e is None:  # (not `None in out`: that compares every Evidence with None)
                 i = idx[k]

@@ -307,7 +307,7 @@ def _file(out: dict[int, tuple[dict, list]], k: int, list_id: str, ms: list[Matc
 
 def _regex_matches(regex: re.Pattern, text: str) -> list[Match]:
     """A list pattern's matches in one text (positions in its characters view)."""
-    return [Match(rm.group(), "chars", rm.start(), rm.end()) for rm in regex.finditer(text)]
+    return [_new_tuple(Match, (rm.group(), "chars", *rm.span())) for rm in regex.finditer(text)]
 
 
 def _texts_holding(joined: str, offs: list[int], chars: frozenset[str]) -> set[int]:
