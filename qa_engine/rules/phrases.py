@@ -246,8 +246,9 @@ class PhraseIndex:
 def _add(entries: dict[str, dict[str, _Entry]], pl: PhraseList, phrase: str, is_exc: bool) -> None:
     chars, pinyin, fuzzy = T.views(phrase)
     keys = {"chars": chars}
-    if pl.tolerance != "exact" and len(pinyin) >= 2 and _all_hanzi(phrase):
-        # a character match of a plain-hanzi phrase is also a pinyin match: one channel is enough
+    if pl.tolerance != "exact" and len(pinyin) >= 2 and (_all_hanzi(phrase) or not _DIGIT.search(chars)):
+        # a character match of a phrase whose characters view holds no digit (plain hanzi, or a
+        # lone 一 that stays as written) is also a match of its syllables: one channel is enough
         del keys["chars"]
     # A single syllable matches far too much by sound alone: only its exact character counts.
     if len(pinyin) >= 2 and pl.tolerance == "pinyin":
@@ -276,6 +277,7 @@ def _build(entries: dict[str, _Entry]) -> ahocorasick.Automaton | None:
     return automaton
 
 
+_DIGIT = re.compile(r"[0-9]")
 # what makes a regular expression depend on the text around a match
 _CONTEXT = re.compile(r"[\^$]|\\[bBAZ]|\(\?[=!<>]|[*+?}]\+")
 

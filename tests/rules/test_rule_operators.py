@@ -72,6 +72,17 @@ def test_exact_lists_ignore_homophones_and_single_syllables_need_the_character()
     assert "single" in idx.match_text("好")
 
 
+def test_phrases_with_numerals_match_by_value_and_by_sound():
+    # 一 alone stays as written in the characters view, so its syllables suffice (查询1下 reads the
+    # same); a phrase whose numerals become digits also matches another spelling of the value
+    idx = _index(check=(["查询一下"], "pinyin"), wait=(["两分钟"], "pinyin"))
+    for text in ("我帮您查询一下", "我帮您查询1下", "我帮您查寻一下"):
+        assert [m.phrase for m in idx.match_text(text)["check"]] == ["查询一下"], text
+    for text in ("大约两分钟", "大约二分钟", "大约2分钟"):
+        assert "wait" in idx.match_text(text), text
+    assert "wait" not in idx.match_text("大约三分钟")
+
+
 def test_fuzzy_lists_accept_ni_for_nin():
     idx = _index(help=(["有什么可以帮您"], "fuzzy"), strict=(["有什么可以帮您"], "pinyin"))
     found = idx.match_text("有什么可以帮你")
