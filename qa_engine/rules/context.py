@@ -277,12 +277,14 @@ class CallView:
             texts[ch] = [views[i] for i in idx]
         matches = self._matches[g]
         hits = group.scan_many(texts, len(idx))
-        for k, i in enumerate(idx):
-            entry = hits.get(k)
-            if entry is None and not group.context_patterns:
+        if not group.context_patterns:  # most lines have no match: they share one empty mapping
+            for i in idx:
                 matches[i] = _NO_MATCHES
-                continue
-            found, exceptions = entry or ({}, [])
+            todo = hits.items()
+        else:
+            todo = ((k, hits.get(k) or ({}, [])) for k in range(len(idx)))
+        for k, (found, exceptions) in todo:
+            i = idx[k]
             if group.context_patterns or (exceptions and found):
                 found = group.finish(found, exceptions, lambda i=i: self.view(i, "chars"), group.context_free)
             matches[i] = found
