@@ -108,6 +108,9 @@ _set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
 _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 _EV_FIELDS = frozenset({"start", "end", "text"})
 _EV_FIELDS_SPEAKER = frozenset({"speaker", "start", "end", "text"})
+# One fields-set shared by the models that set every field: pydantic only ever adds a field name
+# to it (on assignment), which is in it already, and copies it when it copies a model.
+_ALL_EV_FIELDS = set(_EV_FIELDS_SPEAKER)
 
 
 def trusted_model(cls: type[M], values: dict, fields_set: frozenset[str]) -> M:
@@ -126,7 +129,7 @@ def trusted_evidence(start: float, end: float, text: str = "", speaker: str | No
     call less matters for the commonest model of all."""
     m = _new(Evidence)
     _set_dict(m, {"speaker": speaker, "start": float(start), "end": float(end), "text": text})
-    _set_fields_set(m, set(_EV_FIELDS if speaker is None else _EV_FIELDS_SPEAKER))
+    _set_fields_set(m, set(_EV_FIELDS) if speaker is None else _ALL_EV_FIELDS)
     _set_extra(m, None)
     _set_private(m, None)
     return m

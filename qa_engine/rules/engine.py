@@ -99,7 +99,7 @@ def _message(rule: CompiledRule, outcome: str, r: Result, lang: str) -> str:
         return values["detail"]
 
 
-_FINDING_FIELDS = frozenset(Finding.model_fields)
+_ALL_FINDING_FIELDS = set(Finding.model_fields)  # shared: every field is set (see _ALL_EV_FIELDS)
 
 
 def _finding(rule: CompiledRule, outcome: str, r: Result, lang: str, view: CallView) -> Finding:
@@ -119,7 +119,7 @@ def _finding(rule: CompiledRule, outcome: str, r: Result, lang: str, view: CallV
         "rule_id": rid, "outcome": outcome, "message": _message(rule, outcome, r, lang), "evidence": evidence,
         "rule_version": version, "rule_hash": rhash, "section": section, "weight": weight, "critical": critical,
     })
-    _set_fields_set(f, set(_FINDING_FIELDS))
+    _set_fields_set(f, _ALL_FINDING_FIELDS)
     _set_extra(f, None)
     _set_private(f, None)
     return f
