@@ -291,7 +291,7 @@ def _first_question_clause(text: str) -> str:
 def _quote(phrases: list[str]) -> str:
     if len(phrases) == 1:  # the common case, without building the dict that drops repeats
         return "「" + phrases[0] + "」"
-    return "「" + "」、「".join(dict.fromkeys(phrases)) + "」" if phrases else ""
+    return f"「{'」、「'.join(dict.fromkeys(phrases))}」" if phrases else ""
 
 
 def _empty_scope(scope: Scope, env: Env, on_empty: str, what_zh: str = "", what_en: str = "") -> Result:
