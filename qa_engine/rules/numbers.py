@@ -48,20 +48,6 @@ def _digit(ch: str) -> str:
     return ch if _literal(ch) else str(T.DIGIT_SYLLABLES[T.syllable_of(ch)])
 
 
-class _Values(dict):
-    """A run → ``_value(run)``, filled lazily (bounded: runs are unbounded in number). Agents say the
-    same few work numbers all day."""
-
-    def __missing__(self, run: str) -> str | None:
-        value = _value(run)
-        if len(self) < 100_000:
-            self[run] = value
-        return value
-
-
-_VALUES = _Values()
-
-
 def _value(run: str) -> str | None:
     digits = "".join(_digit(ch) for ch in run)
     value = T.parse_numeral(digits)
@@ -70,6 +56,9 @@ def _value(run: str) -> str | None:
     if any(ch in T.NUMERAL_UNITS for ch in digits):
         return str(value)  # read as a number: 一百零八 → 108
     return "".join(str(T.NUMERAL_DIGITS.get(ch, ch)) for ch in digits)  # digit by digit, keeps 027
+
+
+_VALUES = T.BoundedMemo(_value)  # a run → its number: agents say the same few work numbers all day
 
 
 def numbers_in(clean: str, fuzzy: str, prefixes: Sequence[str], suffixes: Sequence[str]) -> list[str]:

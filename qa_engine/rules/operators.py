@@ -494,7 +494,7 @@ def build_greeting(a: GreetingArgs, compiler: Compiler, loc):
         if window is None:
             return Result(None, [], f"{_hm(t)} 不在任何问候时段内", f"{_hm(t)} is in no greeting window")
         found = {lid: [m.phrase for i in idx for m in view.found(i, lid)] for lid in names}
-        evidence = [view.evidence(i) for i in idx]
+        evidence = view.evidence_of(idx)
         expected = names[window.list]
         when = _hm(t)
         if found[window.list]:

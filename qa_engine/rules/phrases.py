@@ -101,13 +101,17 @@ class _Group:
             return out
         new = _new_tuple
         offsets: dict[tuple[int, ...], tuple[list[int], int]] = {}
+        chars_layout = None
         for channel, automaton in self.automata:
             texts = views[channel]
             lengths = tuple(map(len, texts))  # the pinyin and fuzzy views of a text are as long
             offs, pos = offsets.get(lengths) or offsets.setdefault(lengths, _offsets(texts))
+            joined = T.SEP.join(texts)
+            if channel == "chars":  # (the patterns search the same joined text)
+                chars_layout = joined, offs
             k, nxt, last = -1, 0, n - 1
             base, found, exceptions = 0, None, None
-            for end, (length, owners, single) in automaton.iter(T.SEP.join(texts)):
+            for end, (length, owners, single) in automaton.iter(joined):
                 start = end + 1 - length
                 if start >= nxt:  # matches come in order of their end, and never span a SEP
                     while start >= nxt:
@@ -130,14 +134,15 @@ class _Group:
                     continue
                 _collect(owners, channel, a, b, found, exceptions)
         if self.context_free:
-            self._patterns_many(views["chars"], out)
+            self._patterns_many(views["chars"], out, chars_layout)
         return out
 
-    def _patterns_many(self, texts: list[str], out: dict[int, tuple[dict, list]]) -> None:
+    def _patterns_many(self, texts: list[str], out: dict[int, tuple[dict, list]],
+                       layout: tuple[str, list[int]] | None = None) -> None:
         """The context-free patterns over the texts joined: a match is filed under the text it lies
-        in; one across a separator is dropped and the texts it touched are searched on their own."""
-        joined = T.SEP.join(texts)
-        offs, _ = _offsets(texts)
+        in; one across a separator is dropped and the texts it touched are searched on their own.
+        ``layout``: the joined text and its offsets when the caller has them."""
+        joined, offs = layout if layout is not None else (T.SEP.join(texts), _offsets(texts)[0])
         for list_id in self.context_free:
             regex = self.patterns[list_id]
             hint = self.hints[list_id]
@@ -246,7 +251,7 @@ class PhraseIndex:
 def _add(entries: dict[str, dict[str, _Entry]], pl: PhraseList, phrase: str, is_exc: bool) -> None:
     chars, pinyin, fuzzy = T.views(phrase)
     keys = {"chars": chars}
-    if pl.tolerance != "exact" and len(pinyin) >= 2 and (_all_hanzi(phrase) or not _DIGIT.search(chars)):
+    if pl.tolerance != "exact" and len(pinyin) >= 2 and not _DIGIT.search(chars):
         # a character match of a phrase whose characters view holds no digit (plain hanzi, or a
         # lone 一 that stays as written) is also a match of its syllables: one channel is enough
         del keys["chars"]
@@ -313,11 +318,6 @@ def _covered(list_id: str, m: Match, exceptions: list[tuple[str, Match]]) -> boo
     return any(
         lid == list_id and e.channel == m.channel and e.start <= m.start and m.end <= e.end for lid, e in exceptions
     )
-
-
-def _all_hanzi(phrase: str) -> bool:
-    cleaned = T.clean(phrase)
-    return bool(cleaned) and all("\u4e00" <= ch <= "\u9fff" and ch not in T.NUMERAL_CHARS for ch in cleaned)
 
 
 def _file(out: dict[int, tuple[dict, list]], k: int, list_id: str, ms: list[Match]) -> None:

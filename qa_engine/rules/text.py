@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -248,17 +249,23 @@ def clean(text: str) -> str:
     return _clean(text)
 
 
-class _NumeralTexts(dict):
-    """A numeral run → its Arabic text (filled lazily; bounded, for runs are unbounded in number)."""
+class BoundedMemo(dict):
+    """``fn(key)`` computed once per key: a known key is one C-level dict read (``memo[key]``, or
+    ``map(memo.__getitem__, keys)``). At most ``limit`` keys are kept, for the keys a stream of calls
+    brings (numeral runs, work numbers) are unbounded in number."""
 
-    def __missing__(self, run: str) -> str:
-        out = _numeral_text(run)
-        if len(self) < 100_000:
-            self[run] = out
-        return out
+    def __init__(self, fn: Callable[[str], object], limit: int = 100_000):
+        super().__init__()
+        self.fn, self.limit = fn, limit
+
+    def __missing__(self, key: str):
+        value = self.fn(key)
+        if len(self) < self.limit:
+            self[key] = value
+        return value
 
 
-_NUMERAL_TEXTS = _NumeralTexts()
+_NUMERAL_TEXTS = BoundedMemo(_numeral_text)  # a numeral run → its Arabic text
 # the runs as split points: the converted runs are looked up by a C-level map, where ``sub`` would
 # call back into Python for every run
 _NUMERAL_SPLIT = re.compile(f"({_NUMERAL_RUN.pattern})")

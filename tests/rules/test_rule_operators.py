@@ -175,3 +175,10 @@ def test_batched_patterns_match_each_line_on_its_own(pattern):
 def test_required_chars_of_a_pattern(pattern, chars):
     found = required_chars(pattern)
     assert (None if found is None else set(found)) == chars
+
+
+def test_bounded_memo_computes_each_key_once_and_keeps_at_most_its_limit():
+    calls = []
+    memo = T.BoundedMemo(lambda k: calls.append(k) or k.upper(), limit=2)
+    assert [memo[k] for k in ("a", "b", "a", "c", "c")] == ["A", "B", "A", "C", "C"]
+    assert calls == ["a", "b", "c", "c"] and len(memo) == 2  # "c" came past the limit: computed each time
