@@ -366,45 +366,50 @@ class CallView:
 
     # --- scopes -----------------------------------------------------------------------------
     def scope(self, s: Scope, event: Event | None) -> list[int]:
-        idx = self.by_speaker[s.speaker]
-        if s.question:
+        f = s.__dict__  # (one attribute read: pydantic's are slow, and a scope reads every field)
+        idx = self.by_speaker[f["speaker"]]
+        first = f["first"]
+        if f["question"]:
             # with nothing but `first` after it, only the first questions are looked for
-            lazy = s.first is not None and event is None and not s.first_turn
-            idx = self.questions(idx, s.first if lazy else None)
+            lazy = first is not None and event is None and not f["first_turn"]
+            idx = self.questions(idx, first if lazy else None)
         if event is not None:
-            idx = self._event_scope(idx, s, event)
-        if s.first_turn and idx:
+            idx = self._event_scope(idx, f, event)
+        if f["first_turn"] and idx:
             sp = self._speakers
-            first = sp[idx[0]]
-            stop = next((j for j in range(idx[0] + 1, len(sp)) if sp[j] != first), len(sp))
+            who = sp[idx[0]]
+            stop = next((j for j in range(idx[0] + 1, len(sp)) if sp[j] != who), len(sp))
             idx = [i for i in idx if i < stop]
-        if s.first is not None:
-            idx = idx[: s.first]
-        if s.last is not None:
-            idx = idx[-s.last:]
-        if s.first_s is not None:
-            t0 = self.utts[0].start if self.utts else 0.0
-            idx = [i for i in idx if self.utts[i].start < t0 + s.first_s]
-        if s.last_s is not None:
-            end = self.ctx.metrics.duration_s or (self.utts[-1].end if self.utts else 0.0)
-            idx = [i for i in idx if self.utts[i].end > end - s.last_s]
+        if first is not None:
+            idx = idx[:first]
+        if f["last"] is not None:
+            idx = idx[-f["last"]:]
+        if f["first_s"] is not None:
+            t0, starts = (self._starts[0] if self._starts else 0.0), self._starts
+            idx = [i for i in idx if starts[i] < t0 + f["first_s"]]
+        if f["last_s"] is not None:
+            end = self.ctx.metrics.duration_s or (self._ends[-1] if self._ends else 0.0)
+            ends = self._ends
+            idx = [i for i in idx if ends[i] > end - f["last_s"]]
         return idx
 
-    def _event_scope(self, idx: list[int], s: Scope, ev: Event) -> list[int]:
-        # idx is in utterance order, which is start-time order: the cuts are bisections
-        if s.in_event and ev.first_utt is not None:
+    def _event_scope(self, idx: list[int], f: dict, ev: Event) -> list[int]:
+        # idx is in utterance order, which is start-time order: the cuts are bisections.
+        # f: the Scope's fields
+        if f["in_event"] and ev.first_utt is not None:
             return idx[bisect_left(idx, ev.first_utt):bisect_right(idx, ev.last_utt)]
         starts = self._starts.__getitem__
-        if s.before_event is not None:
+        before, after = f["before_event"], f["after_event"]
+        if before is not None:
             if ev.first_utt is not None:  # transfers: up to and including the first announcement
                 cut = bisect_right(idx, ev.first_utt)
             else:
                 cut = bisect_left(idx, ev.start, key=starts)
-            return idx[max(0, cut - s.before_event):cut]
-        if s.after_event is not None:
+            return idx[max(0, cut - before):cut]
+        if after is not None:
             if ev.first_utt is not None:
                 cut = bisect_right(idx, ev.first_utt)
             else:
                 cut = bisect_left(idx, ev.end - EVENT_TOLERANCE_S, key=starts)
-            return idx[cut:cut + s.after_event]
+            return idx[cut:cut + after]
         return idx

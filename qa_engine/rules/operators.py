@@ -264,7 +264,8 @@ def _dedup(evidence: list[Evidence]) -> list[Evidence]:
     """The evidence without repeats (equal speaker, span and text), first ones first."""
     seen, out = set(), []
     for e in evidence:
-        key = (e.speaker, e.start, e.end, e.text)
+        d = e.__dict__  # (one attribute read, not four: pydantic's are slow)
+        key = (d["speaker"], d["start"], d["end"], d["text"])
         if key not in seen:
             seen.add(key)
             out.append(e)
@@ -647,14 +648,14 @@ class RecordArgs(Compare):
 def build_record(a: RecordArgs, compiler, loc):
     """Call-record predicate, e.g. ``record: {field: direction, eq: inbound}``; n/a when the field
     is missing."""
-    test = a.compiled()
+    test, name = a.compiled(), a.field  # (closures read locals: pydantic attribute reads are slow)
 
     def run(env: Env) -> Result:
-        v = getattr(env.view.ctx.record, a.field, None)
+        v = getattr(env.view.ctx.record, name, None)
         if v is None:
-            return Result(None, [], f"通话记录缺少 {a.field}", f"call record has no {a.field}")
+            return Result(None, [], f"通话记录缺少 {name}", f"call record has no {name}")
         ok = test(v)
-        return Result(ok, [], f"通话记录 {a.field} = {v}", f"call record {a.field} = {v}" if env.view.en else "")
+        return Result(ok, [], f"通话记录 {name} = {v}", f"call record {name} = {v}" if env.view.en else "")
 
     return run
 
@@ -725,19 +726,20 @@ def build_metric(a: MetricArgs, compiler, loc):
     label_zh, label_en = a.label_zh or a.name, a.label_en or a.name
     test = a.compiled()
     described = a.describe()
+    fallback, unit, evidence = a.fallback_record, a.unit, a.evidence  # (locals: see build_record)
 
     def run(env: Env) -> Result:
         m = env.view.ctx.metrics
         v = getattr(getattr(m, head), tail) if tail else getattr(m, head)
-        if v is None and a.fallback_record:
-            v = getattr(env.view.ctx.record, a.fallback_record, None)
+        if v is None and fallback:
+            v = getattr(env.view.ctx.record, fallback, None)
         if v is None:
             return Result(None, [], f"缺少{label_zh}", f"{label_en} is missing")
         shown = f"{v:.1f}" if isinstance(v, float) else str(v)
         ok = test(v)
-        zh = f"{label_zh} {shown}{a.unit}" + ("" if ok else f"（要求 {described}）")
-        en = f"{label_en} {shown}{a.unit}" + ("" if ok else f" (required {described})") if env.view.en else ""
-        ev = [] if ok else [_span_evidence(env.view, a.evidence, zh)]
+        zh = f"{label_zh} {shown}{unit}" + ("" if ok else f"（要求 {described}）")
+        en = f"{label_en} {shown}{unit}" + ("" if ok else f" (required {described})") if env.view.en else ""
+        ev = [] if ok else [_span_evidence(env.view, evidence, zh)]
         return Result(ok, ev, zh, en, {"value": shown})
 
     return run
@@ -798,23 +800,25 @@ def build_no_span(a: NoSpanArgs, compiler: Compiler, loc):
     label_zh = a.label_zh or {"dead_air": "静音", "overlaps": "抢话", "holds": "保持"}[a.source]
     label_en = a.label_en or a.source
 
+    source, min_s, longer_than, interrupter, excuse = a.source, a.min_s, a.longer_than, a.interrupter, a.excuse_event
+
     def offending(env: Env) -> list:
-        spans = getattr(env.view.ctx.metrics, a.source)
         out = []
-        for s in spans:
-            d = s.end - s.start
-            if d < a.min_s or (a.longer_than is not None and d <= a.longer_than):
+        for s in getattr(env.view.ctx.metrics, source):
+            start, end = s.start, s.end
+            d = end - start
+            if d < min_s or (longer_than is not None and d <= longer_than):
                 continue
-            if a.interrupter and getattr(s, "interrupter", None) != a.interrupter:
+            if interrupter and getattr(s, "interrupter", None) != interrupter:
                 continue
-            if a.excuse_event and _excused(env, s):
+            if excuse and _excused(env, start, end):
                 continue
             out.append(s)
         return out
 
-    def _excused(env: Env, s) -> bool:
-        for ev in env.view.events(a.excuse_event):
-            if ev.start < s.end and s.start < ev.end:
+    def _excused(env: Env, start: float, end: float) -> bool:
+        for ev in env.view.events(excuse):
+            if ev.start < end and start < ev.end:
                 if where is None or where(Env(env.view, ev)).value:
                     return True
         return False
@@ -860,24 +864,24 @@ def build_for_each(a: ForEachArgs, compiler: Compiler, loc):
         check = compiler.compile(a.check, loc + ("check",))
     finally:
         compiler.event_kind = outer
-    label = _EVENT_ZH[a.event]
+    label, kind = _EVENT_ZH[a.event], a.event
 
     def run(env: Env) -> Result:
-        events = env.view.events(a.event)
+        events = env.view.events(kind)
         if not events:
-            return Result(None, [], f"通话中没有{label}", f"no {a.event} in the call")
+            return Result(None, [], f"通话中没有{label}", f"no {kind} in the call")
         view = env.view
         results = [(ev, check(Env(view, ev))) for ev in events]
         failed = [(ev, r) for ev, r in results if r.value is False]
         if failed:
             evidence = _dedup([e for ev, r in failed for e in [ev.evidence, *r.evidence]])
-            return Result(False, evidence, _per_event_zh(failed, label), _per_event_en(failed, a.event) if view.en else "",
+            return Result(False, evidence, _per_event_zh(failed, label), _per_event_en(failed, kind) if view.en else "",
                           {"count": len(failed)})
         passed = [(ev, r) for ev, r in results if r.value]
         if not passed:
-            return Result(None, [], _per_event_zh(results, label), _per_event_en(results, a.event) if view.en else "")
+            return Result(None, [], _per_event_zh(results, label), _per_event_en(results, kind) if view.en else "")
         return Result(True, _dedup([e for _, r in passed for e in r.evidence]), f"{len(passed)} 次{label}均符合要求",
-                      f"all {len(passed)} {a.event}(s) comply" if view.en else "", {"count": len(passed)})
+                      f"all {len(passed)} {kind}(s) comply" if view.en else "", {"count": len(passed)})
 
     return run
 
@@ -899,13 +903,15 @@ class EventDurationArgs(Args):
 def build_event_duration(a: EventDurationArgs, compiler, loc):
     """Inside ``for_each``: the current event lasts at most ``max_s`` (at least ``min_s``)."""
 
+    max_s, min_s = a.max_s, a.min_s  # (locals: see build_record)
+
     def run(env: Env) -> Result:
         ev = env.event
         if ev is None:
             return Result(None, [], "没有当前事件（event_duration 需在 for_each 内使用）", "no current event")
-        d = ev.duration
-        ok = (a.max_s is None or d <= a.max_s) and (a.min_s is None or d >= a.min_s)
-        limit = f"，超过 {a.max_s:g} 秒" if a.max_s is not None and d > a.max_s else ""
+        d = ev.end - ev.start
+        ok = (max_s is None or d <= max_s) and (min_s is None or d >= min_s)
+        limit = f"，超过 {max_s:g} 秒" if max_s is not None and d > max_s else ""
         shown = f"{d:.1f}"
         return Result(ok, [] if ok else [ev.evidence], f"时长 {shown} 秒{limit}",
                       f"lasted {shown} s" if env.view.en else "", {"duration": shown})
