@@ -371,7 +371,9 @@ def build_phrase(a: PhraseArgs, compiler: Compiler, loc):
                 def get(channel: str) -> str:
                     v = views.get(channel)
                     if v is None:
-                        if channel == "chars":
+                        if channel == "clean":
+                            v = cleaned
+                        elif channel == "chars":
                             v = T.numerals_to_arabic(cleaned)
                         elif channel == "pinyin":
                             v = T.pinyin_of_clean(cleaned)

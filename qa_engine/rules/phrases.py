@@ -19,7 +19,7 @@ from qa_engine.rules import text as T
 from qa_engine.rules.regex_hint import required_chars
 
 Tolerance = Literal["exact", "pinyin", "fuzzy"]
-CHANNELS = ("chars", "pinyin", "fuzzy")
+CHANNELS = ("clean", "chars", "pinyin", "fuzzy")
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,11 @@ class _Group:
             for is_exc, phrases in ((False, pl.phrases), (True, pl.exceptions)):
                 for phrase in phrases:
                     _add(entries, pl, phrase, is_exc)
+        if not any(pl.patterns for pl in lists) and not any(_NUMERAL.search(key) for key in entries["chars"]):
+            # keys free of numerals (客户同意: 可以, 好的…) match in the cleaned text exactly where they
+            # match in the characters view, which only rewrites numeral runs: the group then needs
+            # no numeral conversion
+            entries["clean"], entries["chars"] = entries["chars"], {}
         self.automata = [(c, a) for c in CHANNELS if (a := _build(entries[c])) is not None]
         self.with_exceptions = frozenset(pl.id for pl in lists if pl.exceptions)
         self.patterns = {pl.id: re.compile("|".join(f"(?:{p})" for p in pl.patterns)) for pl in lists if pl.patterns}
@@ -228,16 +233,15 @@ class PhraseIndex:
             group = self._groups_for[list_ids] = _Group([self.lists[i] for i in dict.fromkeys(list_ids)])
         return group
 
-    def match_views(self, views: tuple[str, str, str]) -> dict[str, list[Match]]:
-        """Matches per list id for a text given as its (chars, pinyin, fuzzy) views."""
-        by_channel = dict(zip(CHANNELS, views))
+    def match_views(self, views: dict[str, str]) -> dict[str, list[Match]]:
+        """Matches per list id for a text given as its views by channel (see ``CHANNELS``)."""
         found: dict[str, list[Match]] = {}
         for group in self.groups:
-            found.update(group.match(by_channel.__getitem__))
+            found.update(group.match(views.__getitem__))
         return found
 
     def match_text(self, text: str) -> dict[str, list[Match]]:
-        return self.match_views(T.views(text))
+        return self.match_views(dict(zip(CHANNELS, (T.clean(text), *T.views(text)))))
 
     def hotwords(self) -> list[str]:
         """Phrases of the lists marked ``hotword: true`` (to bias the ASR), in list order."""
@@ -310,6 +314,7 @@ class _FewKeys:
 
 
 _DIGIT = re.compile(r"[0-9]")
+_NUMERAL = re.compile(f"[{T.NUMERAL_CHARS}]")
 # what makes a regular expression depend on the text around a match
 _CONTEXT = re.compile(r"[\^$]|\\[bBAZ]|\(\?[=!<>]|[*+?}]\+")
 

@@ -83,6 +83,19 @@ def test_phrases_with_numerals_match_by_value_and_by_sound():
     assert "wait" not in idx.match_text("大约三分钟")
 
 
+def test_exact_lists_without_numerals_match_the_same_in_the_cleaned_text():
+    # a group whose character keys hold no numeral skips the numeral conversion (it matches the
+    # cleaned text); one holding a numeral keeps the characters view, where 一百零八 is 108
+    plain = _index(ok=(["可以", "好的"], "exact", ["不可以"]))
+    numeral = _index(room=(["108房"], "exact"))
+    assert [c for c, _ in plain.groups[0].automata] == ["clean"]
+    assert [c for c, _ in numeral.groups[0].automata] == ["chars"]
+    found = plain.match_text("一百零八号房可以，好的")
+    assert [m.phrase for m in found["ok"]] == ["可以", "好的"]
+    assert "ok" not in plain.match_text("一百零八号不可以")
+    assert "room" in numeral.match_text("一百零八房")
+
+
 def test_fuzzy_lists_accept_ni_for_nin():
     idx = _index(help=(["有什么可以帮您"], "fuzzy"), strict=(["有什么可以帮您"], "pinyin"))
     found = idx.match_text("有什么可以帮你")
