@@ -16,7 +16,7 @@ from typing import Literal, NamedTuple
 import ahocorasick
 
 from qa_engine.rules import text as T
-from qa_engine.rules.regex_hint import required_chars
+from qa_engine.rules.regex_hint import required_chars, starts_with_literal
 
 Tolerance = Literal["exact", "pinyin", "fuzzy"]
 CHANNELS = ("clean", "chars", "pinyin", "fuzzy")
@@ -76,6 +76,9 @@ class _Group:
         self.context_patterns = len(self.context_free) < len(self.patterns)
         # characters each pattern cannot match without: lines holding none of them are skipped
         self.hints = {i: required_chars(rx.pattern) for i, rx in self.patterns.items()}
+        # patterns that start with a literal are searched in the joined texts even so (see
+        # starts_with_literal)
+        self.literal_first = frozenset(i for i, rx in self.patterns.items() if starts_with_literal(rx.pattern))
         # the views ``scan_many`` needs: the automata's, and the characters for patterns
         self.channels = [c for c, _ in self.automata]
         if self.context_free and "chars" not in self.channels:
@@ -151,7 +154,7 @@ class _Group:
         for list_id in self.context_free:
             regex = self.patterns[list_id]
             hint = self.hints[list_id]
-            if hint is not None:
+            if hint is not None and list_id not in self.literal_first:
                 for k in sorted(_texts_holding(joined, offs, hint)):
                     _file(out, k, list_id, _regex_matches(regex, texts[k]))
                 continue

@@ -12,7 +12,7 @@ from qa_engine.rules import text as T
 from qa_engine.rules.context import CallView, Scope
 from qa_engine.rules.numbers import stated_numbers
 from qa_engine.rules.phrases import PhraseIndex, PhraseList
-from qa_engine.rules.regex_hint import required_chars
+from qa_engine.rules.regex_hint import required_chars, starts_with_literal
 from qa_engine.types import CallMetrics, Hold, Utterance
 
 
@@ -188,6 +188,14 @@ def test_batched_patterns_match_each_line_on_its_own(pattern):
 def test_required_chars_of_a_pattern(pattern, chars):
     found = required_chars(pattern)
     assert (None if found is None else set(found)) == chars
+
+
+@pytest.mark.parametrize(("pattern", "literal"), [
+    (r"(?:由.{1,10}(负责|处理))", True), (r"由", True), (r"\d+(分钟|秒)", False), (r"^由", False), (r"由|x", False),
+    (r"(?i)由x", False),
+])
+def test_patterns_that_start_with_a_literal(pattern, literal):
+    assert starts_with_literal(pattern) is literal
 
 
 def test_bounded_memo_computes_each_key_once_and_keeps_at_most_its_limit():
