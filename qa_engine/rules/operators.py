@@ -292,7 +292,11 @@ def _first_question_clause(text: str) -> str:
 def _quote(phrases: list[str]) -> str:
     if len(phrases) == 1:  # the common case, without building the dict that drops repeats
         return "「" + phrases[0] + "」"
-    return f"「{'」、「'.join(dict.fromkeys(phrases))}」" if phrases else ""
+    return _QUOTES[tuple(phrases)] if phrases else ""
+
+
+# the phrases found in a line repeat from call to call (agents keep to the script)
+_QUOTES = T.BoundedMemo(lambda phrases: f"「{'」、「'.join(dict.fromkeys(phrases))}」")
 
 
 def _empty_scope(scope: Scope, env: Env, on_empty: str, what_zh: str = "", what_en: str = "") -> Result:
