@@ -486,33 +486,34 @@ def build_greeting(a: GreetingArgs, compiler: Compiler, loc):
     names = {w.list: w.name_zh or (compiler.lists[w.list].phrases[0]) for w in a.windows}
     compiler.use(list(names) + ([a.generic] if a.generic else []), a.scope)
     skey = a.scope.key()
-    windows = [(w, _hhmm(w.from_), _hhmm(w.to)) for w in a.windows]
+    windows = [(w.list, _hhmm(w.from_), _hhmm(w.to)) for w in a.windows]
+    scope, generic_list = a.scope, a.generic  # (locals: see build_record)
 
     def run(env: Env) -> Result:
         view = env.view
         start = view.local_start
         if start is None:
             return Result(None, [], "缺少通话开始时间（通话记录没有 started_at）", "missing call start time (no started_at)")
-        idx = view.scope_cached(a.scope, skey, env.event)
+        idx = view.scope_cached(scope, skey, env.event)
         if not idx:
-            return _empty_scope(a.scope, env, "n/a")
+            return _empty_scope(scope, env, "n/a")
         t = start.time()
-        window = next((w for w, lo, hi in windows if _within(t, lo, hi)), None)
+        window = next((lid for lid, lo, hi in windows if _within(t, lo, hi)), None)
         if window is None:
             return Result(None, [], f"{_hm(t)} 不在任何问候时段内", f"{_hm(t)} is in no greeting window")
         found = {lid: [m.phrase for i in idx for m in view.found(i, lid)] for lid in names}
         evidence = view.evidence_of(idx)
-        expected = names[window.list]
+        expected = names[window]
         when = _hm(t)
-        if found[window.list]:
-            return Result(True, evidence, f"{when} 使用了「{found[window.list][0]}」", f"{when}: said {found[window.list][0]}",
+        if found[window]:
+            return Result(True, evidence, f"{when} 使用了「{found[window][0]}」", f"{when}: said {found[window][0]}",
                           {"expected": expected, "local_time": when})
-        wrong = [p for lid, ps in found.items() if lid != window.list for p in ps]
+        wrong = [p for lid, ps in found.items() if lid != window for p in ps]
         facts = {"expected": expected, "local_time": when}
         if wrong:
             return Result(False, evidence, f"{when} 应说「{expected}」，实际说「{wrong[0]}」",
                           f"at {when} the greeting should be {expected}, agent said {wrong[0]}", facts)
-        generic = [m.phrase for i in idx for m in view.found(i, a.generic)] if a.generic else []
+        generic = [m.phrase for i in idx for m in view.found(i, generic_list)] if generic_list else []
         if generic:
             return Result(False, evidence, f"只说了「{generic[0]}」，{when} 应说「{expected}」",
                           f"only a plain {generic[0]}; at {when} the greeting should be {expected}", facts)
@@ -542,13 +543,14 @@ def build_work_number(a: WorkNumberArgs, compiler: Compiler, loc):
     prefixes = tuple(syllable_codes(_syllables(T.clean(p))) for p in compiler.need_list(a.prefixes, loc + ("prefixes",)).phrases)
     suffixes = tuple(syllable_codes(_syllables(T.clean(p))) for p in compiler.need_list(a.suffixes, loc + ("suffixes",)).phrases)
     skey = a.scope.key()
+    scope, record_field = a.scope, a.record_field  # (locals: see build_record)
 
     def run(env: Env) -> Result:
         view = env.view
-        idx = view.scope_cached(a.scope, skey, env.event)
+        idx = view.scope_cached(scope, skey, env.event)
         if not idx:
-            return _empty_scope(a.scope, env, "n/a")
-        expected = getattr(view.ctx.record, a.record_field, None)
+            return _empty_scope(scope, env, "n/a")
+        expected = getattr(view.ctx.record, record_field, None)
         stated, where = [], []
         for i in idx:
             nums = numbers_in(view.view(i, "clean"), view.view(i, "fuzzy"), prefixes, suffixes)
