@@ -194,7 +194,7 @@ class _FastTranslate:
     """``text.translate(table)`` for a lazily filled table, mirrored in an array over the Basic
     Multilingual Plane so that a long text (a speaker's joined utterances) is mapped in a few
     vectorised steps instead of one dictionary lookup per character. The text goes in as UTF-16 and
-    comes out as UTF-32, whose decoder is the faster of the two. Same result as translate(): a
+    comes out as UTF-32, whose decoder is the faster of the two (and reads the array's buffer itself). Same result as translate(): a
     character that maps outside the BMP or to several characters, or a text outside the BMP, falls
     back to it."""
 
@@ -225,7 +225,7 @@ class _FastTranslate:
             return text.translate(self.table)
         cps = np.frombuffer(data, _UINT16)
         try:
-            out = _utf32_decode(self.lut.take(cps).tobytes())[0]
+            out = _utf32_decode(self.lut.take(cps))[0]
         except UnicodeDecodeError:  # a marker: a character to learn, or one translate() must map
             mapped = self.lut.take(cps)
             unknown = np.unique(cps[mapped == _UNKNOWN]).tolist()
@@ -233,7 +233,7 @@ class _FastTranslate:
                 return text.translate(self.table)
             self._learn(unknown)
             try:
-                out = _utf32_decode(self.lut.take(cps).tobytes())[0]
+                out = _utf32_decode(self.lut.take(cps))[0]
             except UnicodeDecodeError:
                 return text.translate(self.table)
         return out.replace(_DELETED, "") if self.deletes else out
