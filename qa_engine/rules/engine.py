@@ -66,7 +66,7 @@ def _compile_message(rule: CompiledRule, template: str, lang: str) -> tuple:
 
 
 def _message(rule: CompiledRule, kind: int, template, r: Result, lang: str) -> str:
-    """A message of kind 2 or 3 (see ``_compile_message``); ``evaluate`` fills the others itself."""
+    """A message of kind 2 or 3 (see ``_compile_message``); ``_run`` fills the others itself."""
     detail = (r.en if lang == "en" else r.zh) or (r.zh or r.en)
     facts = r.facts or {}
     if kind == 3:
@@ -126,7 +126,7 @@ def _plan(rule: CompiledRule, lang: str) -> _Plan:
 
 def _run(plans: list[_Plan], view: CallView, lang: str) -> list[Finding]:
     """One finding per plan (a rule that raises yields n/a naming the error, never a crash). One loop
-    for all rules, the finding built inline: the per-rule overhead is a tenth of a call's time."""
+    for all rules with the finding built inline: three Python calls per rule less, 3 % of a call."""
     env, en, findings = Env(view), lang == "en", []
     for rule, when, check, fields, messages in plans:
         try:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from functools import lru_cache
 
 import numpy as np
@@ -253,13 +253,13 @@ def clean(text: str) -> str:
 class BoundedMemo(dict):
     """``fn(key)`` computed once per key: a known key is one C-level dict read (``memo[key]``, or
     ``map(memo.__getitem__, keys)``). At most ``limit`` keys are kept, for the keys a stream of calls
-    brings (numeral runs, work numbers) are unbounded in number."""
+    brings (numeral runs, work numbers, score percentages, found phrases) are unbounded in number."""
 
-    def __init__(self, fn: Callable[[str], object], limit: int = 100_000):
+    def __init__(self, fn: Callable[[Hashable], object], limit: int = 100_000):
         super().__init__()
         self.fn, self.limit = fn, limit
 
-    def __missing__(self, key: str):
+    def __missing__(self, key: Hashable):
         value = self.fn(key)
         if len(self) < self.limit:
             self[key] = value
