@@ -303,13 +303,7 @@ class CallView:
         for k, e in enumerate(out):
             if e is None:  # (not `None in out`: that compares every Evidence with None)
                 i = idx[k]
-                # trusted_evidence written out (the transcript's times are floats already)
-                e = out[k] = cache[i] = _new(Evidence)
-                _set_dict(e, {"speaker": self._speakers[i], "start": self._starts[i], "end": self._ends[i],
-                              "text": self._texts[i]})
-                _set_fields_set(e, _ALL_EV_FIELDS)
-                _set_extra(e, None)
-                _set_private(e, None)
+                out[k] = cache[i] = trusted_evidence(self._starts[i], self._ends[i], self._texts[i], self._speakers[i])
         return out
 
     def questions(self, idx: list[int], limit: int | None = None) -> list[int]:

@@ -917,7 +917,7 @@ def build_event_duration(a: EventDurationArgs, compiler, loc):
         ev = env.event
         if ev is None:
             return Result(None, [], "没有当前事件（event_duration 需在 for_each 内使用）", "no current event")
-        d = ev.end - ev.start
+        d = ev.duration
         ok = (max_s is None or d <= max_s) and (min_s is None or d >= min_s)
         limit = f"，超过 {max_s:g} 秒" if max_s is not None and d > max_s else ""
         shown = f"{d:.1f}"

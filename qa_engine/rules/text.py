@@ -194,9 +194,9 @@ class _FastTranslate:
     """``text.translate(table)`` for a lazily filled table, mirrored in an array over the Basic
     Multilingual Plane so that a long text (a speaker's joined utterances) is mapped in a few
     vectorised steps instead of one dictionary lookup per character. The text goes in as UTF-16 and
-    comes out as UTF-32, whose decoder is the faster of the two (and reads the array's buffer itself). Same result as translate(): a
-    character that maps outside the BMP or to several characters, or a text outside the BMP, falls
-    back to it."""
+    comes out as UTF-32, whose decoder is the faster of the two (and reads the array's buffer
+    itself). Same result as translate(): a character that maps outside the BMP or to several
+    characters, or a text outside the BMP, falls back to it."""
 
     def __init__(self, table: dict):
         self.table = table
