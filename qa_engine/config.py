@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from qa_engine.turns import TurnOptions
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -29,6 +31,12 @@ class Settings(BaseSettings):
     asr_language: str = "zh"
     model_cache_dir: Path | None = Field(default=None, description="default: <data_dir>/models")
 
+    # Speaker turns (qa_engine/turns.py): a party's turn ends when the other takes the floor or
+    # after a pause longer than turn_max_gap_s; short acknowledgements do not take the floor.
+    turn_max_gap_s: float = Field(default=TurnOptions.max_gap_s, gt=0)
+    turn_backchannels: tuple[str, ...] = TurnOptions.backchannels
+    turn_backchannel_max_s: float = Field(default=TurnOptions.backchannel_max_s, gt=0)
+
     # Input limits and call-record defaults (used when a sidecar is missing)
     max_duration_s: float = 3600.0
     default_direction: str = "inbound"
@@ -49,6 +57,11 @@ class Settings(BaseSettings):
     secret_key: str = "change-me-in-production"
     token_minutes: int = 8 * 60
     language: str = "zh"
+
+    def turn_options(self) -> TurnOptions:
+        """The speaker-turn options of qa_engine.turns."""
+        return TurnOptions(max_gap_s=self.turn_max_gap_s, backchannels=tuple(self.turn_backchannels),
+                           backchannel_max_s=self.turn_backchannel_max_s)
 
     @property
     def db_url(self) -> str:

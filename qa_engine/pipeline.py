@@ -10,11 +10,12 @@ from pathlib import Path
 
 from qa_engine.analytics import add_transcript_metrics, analyze_audio, asr_exclusions
 from qa_engine.asr.model import load_model, model_label
-from qa_engine.asr.transcribe import domain_hotwords, merge_utterances, to_utterances, transcribe
+from qa_engine.asr.transcribe import domain_hotwords, to_utterances, transcribe
 from qa_engine.audio import content_hash, decode_audio, split_roles
 from qa_engine.callrecord import CallRecord, load_call_record, local_start
 from qa_engine.config import Settings
 from qa_engine.rules import CallContext, RuleSet, evaluate, load_ruleset, score_call
+from qa_engine.turns import build_turns
 from qa_engine.types import CallAnalysis, CallMetrics, RoleAudio, Utterance
 
 
@@ -26,13 +27,14 @@ def analyze_call(path: Path | str, settings: Settings, *, model=None, ruleset: R
     audio = decode_audio(path, settings)
     roles = split_roles(audio, record.agent_channel, path)
     model = model if model is not None else load_model(settings)
-    hotwords = domain_hotwords(settings)
-    if roles.mono is None:
-        transcript, metrics = _stereo(roles, record, settings, model, hotwords)
-    else:
-        transcript, metrics = _mono(roles, record, settings, model, hotwords, diarization_pipeline)
-    metrics = add_transcript_metrics(metrics, transcript)
     ruleset = ruleset or load_ruleset(settings.rules_dir)
+    hotwords = domain_hotwords(ruleset.hotword_lists())
+    if roles.mono is None:
+        fragments, metrics = _stereo(roles, record, settings, model, hotwords)
+    else:
+        fragments, metrics = _mono(roles, record, settings, model, hotwords, diarization_pipeline)
+    transcript = build_turns(fragments, settings.turn_options())
+    metrics = add_transcript_metrics(metrics, transcript)
     ctx = CallContext(transcript=transcript, metrics=metrics, record=record,
                       local_start=local_start(record, settings.timezone))
     findings = evaluate(ruleset, ctx)
@@ -55,7 +57,7 @@ def _stereo(roles: RoleAudio, record: CallRecord, settings: Settings, model, hot
                                  hotwords=hotwords, speech=metrics.speech[speaker]), speaker)
         for speaker, signal in (("agent", roles.agent), ("customer", roles.customer))
     ]
-    return merge_utterances(*per_role), metrics
+    return [u for utterances in per_role for u in utterances], metrics
 
 
 def _mono(roles: RoleAudio, record: CallRecord, settings: Settings, model, hotwords, pipeline) -> tuple[list[Utterance], CallMetrics]:

@@ -14,10 +14,8 @@ import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
-import yaml
 from faster_whisper import BatchedInferencePipeline, WhisperModel
 from faster_whisper.vad import VadOptions
 from pydantic import BaseModel, Field
@@ -73,7 +71,10 @@ _SQUASH = re.compile(r"[\s\W_]+", re.UNICODE)
 # Sound-event captions: (音乐) [笑声] 【掌声】 ♪…
 _CAPTION = re.compile(r"[\(（\[【《<][^\)）\]】》>]{0,12}[\)）\]】》>]|[♪♫♬🎵🎶]+")
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_REPEAT = re.compile(r"(.{2,8}?)\1{3,}|(.)\2{5,}")
+_REPEAT = re.compile(r"(.{2,3}?)\1{3,}|(.)\2{5,}")
+# A phrase of 4+ characters said twice in a row is a decoder loop, not speech.
+_PHRASE_LOOP = re.compile(r"([^，。？！、]{4,16}?)[，。？！、]?\1(?:[，。？！、]?\1)*")
+MAX_LOOP_WORDS = 10
 # "，" "？" "！" "：" are three byte-level tokens (EF BC xx) and Whisper base sometimes gets the last
 # byte wrong, writing a full-width letter or digit ("好的Ｇ请您稍等Ｇ"). Nobody dictates those in a
 # Mandarin phone call: they are commas.
@@ -140,7 +141,8 @@ def silence_spans(samples: np.ndarray, spans: Iterable[Span], sample_rate: int =
 
 def _clean_text(text: str) -> str:
     text = _CAPTION.sub("", _fix_chars(text)).strip()
-    # Runaway repetition ("好的好的好的好的…"): keep two copies of the unit.
+    # Runaway repetition ("好的好的好的好的…"): keep two copies of a short unit, one of a phrase.
+    text = _PHRASE_LOOP.sub(lambda m: m.group(1), text)
     return _REPEAT.sub(lambda m: (m.group(1) or m.group(2)) * 2, text)
 
 
@@ -169,28 +171,29 @@ def _unit(w: Word) -> str:
 
 
 def drop_loops(words: list[Word], keep: int = 2) -> list[Word]:
-    """Remove a decoder loop ("依陈 依陈 依陈 …"): a run of one to four words repeated over and over.
+    """Remove a decoder loop: a run of words repeated over and over.
 
-    A unit of several words repeated three times or more is cut back to ``keep`` copies; a single
-    character needs six in a row (a phone number has 零零零零).
+    A phrase of four or more characters said twice in a row ("请问有什么可以帮您请问有什么可以帮您")
+    is a loop, cut back to one copy; a shorter unit of several words needs three copies ("依陈 依陈
+    依陈") and keeps ``keep``; a single character needs six in a row (a phone number has 零零零零).
     """
     out: list[Word] = []
     i = 0
     while i < len(words):
-        cut = False
-        for size in (1, 2, 3, 4):
+        for size in range(1, MAX_LOOP_WORDS + 1):
             unit = [_unit(w) for w in words[i : i + size]]
             if len(unit) < size or not all(unit):
                 continue
             reps = 1
             while [_unit(w) for w in words[i + reps * size : i + (reps + 1) * size]] == unit:
                 reps += 1
-            if reps >= (6 if size == 1 and len(unit[0]) == 1 else 3):
-                out.extend(words[i : i + keep * size])
+            chars = sum(len(u) for u in unit)
+            copies = 1 if chars >= 4 else keep
+            if reps >= (2 if chars >= 4 else 6 if size == 1 and chars == 1 else 3):
+                out.extend(words[i : i + copies * size])
                 i += reps * size
-                cut = True
                 break
-        if not cut:
+        else:
             out.append(words[i])
             i += 1
     return out
@@ -243,41 +246,33 @@ def _guard(seg, exclude: Sequence[Span], speech: Sequence[Span]) -> AsrSegment |
                       no_speech_prob=float(seg.no_speech_prob), compression_ratio=float(seg.compression_ratio))
 
 
-# Decoding plan. Speech (VAD spans) is cut into clips on the channel's own timeline: consecutive
-# spans closer than CLIP_JOIN_GAP_S share a clip (the real pause between them stays in the audio, so
-# the aligner sees it), a clip never exceeds CLIP_MAX_S, and every clip is decoded on its own.
-# Nothing is concatenated across a pause the other party may have filled, so a word cannot drift
-# into another turn, and the clips go through the encoder/decoder in batches.
-CLIP_JOIN_GAP_S = 0.0
-CLIP_MAX_S = 28.0
-# Packed windows are kept short: Whisper base skips or drops whole stretches of a long packed
-# window (28 s windows: 26% CER on the 4-call subset against 16% with 12 s windows).
-WINDOW_S = 12.0
-# A clip at least this long that a packed window returned empty is decoded again on its own.
+# Decoding plan. Whisper hears speech in context: a channel's speech (VAD spans) is merged into
+# windows on the channel's own timeline, the pauses inside and between a party's turns kept in the
+# audio (as whisperX merges VAD chunks), and the windows go through the encoder/decoder in batches.
+# A window ends at a silence of WINDOW_SPLIT_GAP_S or more (the other party's long turn, a hold), and
+# a window that would pass WINDOW_MAX_S is cut at its longest pause, so a turn that fits in a window
+# is never cut. Cut mid-turn in short clips, Whisper base lost the first word after a pause.
+WINDOW_MAX_S = 28.0
+WINDOW_SPLIT_GAP_S = 6.0
+# Speech at least this long that no window gave a word for is decoded again in windows of its own.
 RETRY_MIN_S = 0.8
 BATCH_SIZE = 8
-# Each clip's speech is brought to about -20 dBFS RMS (the level of the demo calls' normal
-# speech) before decoding: a quiet agent (-36 dBFS) decodes like a normal one. Gain is capped so a
-# noise-only clip is not blown up, and the peak never clips.
+# Each window's speech is brought to about -20 dBFS RMS (the level of normal telephone speech)
+# before decoding: a quiet agent (-36 dBFS) decodes like a normal one. Gain is capped so a
+# noise-only window is not blown up, and the peak never clips.
 TARGET_DBFS = -20.0
 MAX_GAIN_DB = 24.0
-# The encoder reads a packed window's audio plus this much padding, not Whisper's full 30 s (see
-# encoder_frames): ~2x less encoder and cross-attention work for a 12 s window. Demo calls, beam 5,
-# pipeline: 13.8 % CER with 2 s, 14.2 % with 4 s, 13.8 % with 6 s; --direct: 15.2 % with 2 s, 6 s
-# and 30 s alike. Retries read the full 30 s (see transcribe).
+# The encoder reads a window's audio plus this much padding, not Whisper's full 30 s (see
+# encoder_frames); retries read the full 30 s.
 ENCODER_PAD_S = 2.0
 # A decoder loop runs to Whisper's 448-token limit in beam search while the rest of its batch
-# waits, and the guards drop its text anyway. Real speech in the demo calls is at most 6 tokens/s
-# (9 in a 1 s clip), so a window may generate 9 tokens per second plus 10.
+# waits, and the guards drop its text anyway. Real telephone speech is at most about 6 tokens/s,
+# so a window may generate 9 tokens per second plus 10.
 MAX_TOKENS_PER_S = 9.0
 MIN_TOKENS = 10
-# Silence laid between packed clips (see pack_clips).
-PACK_GAP_S = 1.0
-# Timestamp tokens let Whisper step over the pauses between packed clips; without them it tends
-# to end the window at the first pause.
+# Timestamp tokens let Whisper step over the pauses inside a window; without them it tends to end
+# the window at the first pause.
 WITHOUT_TIMESTAMPS = False
-# A word placed this far inside the silence between packed clips came from the silence.
-PACK_GAP_TOLERANCE_S = 0.3
 
 
 _PUNCT = "，。？！、；：,.?!;:…"
@@ -352,33 +347,47 @@ def decode_options(settings: Settings, hotwords: str | None) -> dict:
     )
 
 
-def speech_clips(speech: Sequence[Span], duration: float, *, join_gap: float = CLIP_JOIN_GAP_S,
-                 max_s: float = CLIP_MAX_S) -> list[Span]:
-    """Clips to decode: speech spans in time order, neighbours closer than ``join_gap`` joined, none
-    longer than ``max_s`` (a longer span is cut into equal pieces)."""
-    clips: list[list[float]] = []
-    for s in sorted(speech, key=lambda s: s.start):
-        a, b = max(0.0, s.start), min(duration, s.end)
-        if b <= a:
-            continue
-        if clips and a - clips[-1][1] <= join_gap and b - clips[-1][0] <= max_s:
-            clips[-1][1] = max(clips[-1][1], b)
-            continue
+def context_windows(speech: Sequence[Span], duration: float, *, max_s: float = WINDOW_MAX_S,
+                    split_gap_s: float = WINDOW_SPLIT_GAP_S) -> list[Span]:
+    """Windows to decode (see "Decoding plan"): consecutive speech spans merged, pauses included;
+    a silence of ``split_gap_s`` ends a window; a window longer than ``max_s`` is cut at its
+    longest pause (a single span longer than ``max_s`` into equal pieces)."""
+    spans = [Span(start=max(0.0, s.start), end=min(duration, s.end)) for s in sorted(speech, key=lambda s: s.start)]
+    windows: list[Span] = []
+    group: list[Span] = []
+    for span in (s for s in spans if s.end > s.start):
+        if group and span.start - group[-1].end >= split_gap_s:
+            windows += _fitted(group, max_s)
+            group = []
+        group.append(span)
+    return windows + _fitted(group, max_s) if group else windows
+
+
+def _fitted(group: list[Span], max_s: float) -> list[Span]:
+    """One window over ``group``, or several cut at the longest pauses, none longer than ``max_s``."""
+    if group[-1].end - group[0].start <= max_s:
+        return [Span(start=group[0].start, end=group[-1].end)]
+    if len(group) == 1:
+        a, b = group[0].start, group[0].end
         n = int(np.ceil((b - a) / max_s))
-        step = (b - a) / n
-        clips.extend([a + i * step, a + (i + 1) * step] for i in range(n))
-    return [Span(start=a, end=b) for a, b in clips]
+        return [Span(start=a + i * (b - a) / n, end=a + (i + 1) * (b - a) / n) for i in range(n)]
+    cut = max(range(1, len(group)), key=lambda i: group[i].start - group[i - 1].end)
+    return _fitted(group[:cut], max_s) + _fitted(group[cut:], max_s)
 
 
-def normalize_clips(audio: np.ndarray, clips: Sequence[Span], *, target_dbfs: float = TARGET_DBFS,
-                    max_gain_db: float = MAX_GAIN_DB, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
-    """A copy of ``audio`` with each clip scaled to ``target_dbfs`` RMS (gain at most ``max_gain_db``,
-    peak at most 0.99); audio outside the clips is left alone (it is not decoded)."""
+def normalize_windows(audio: np.ndarray, windows: Sequence[Span], speech: Sequence[Span], *,
+                      target_dbfs: float = TARGET_DBFS, max_gain_db: float = MAX_GAIN_DB,
+                      sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """A copy of ``audio`` with each window scaled so its speech is at ``target_dbfs`` RMS (gain at
+    most ``max_gain_db``, peak at most 0.99); audio outside the windows is left alone."""
     out = np.array(audio, dtype=np.float32, copy=True)
-    for c in clips:
-        a, b = int(c.start * sample_rate), int(np.ceil(c.end * sample_rate))
+    for w in windows:
+        a, b = int(w.start * sample_rate), int(np.ceil(w.end * sample_rate))
         x = out[a:b]
-        rms = float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if x.size else 0.0
+        parts = [out[int(s.start * sample_rate):int(np.ceil(s.end * sample_rate))]
+                 for s in speech if s.start < w.end and s.end > w.start]
+        voiced = np.concatenate(parts) if parts else x
+        rms = float(np.sqrt(np.mean(np.square(voiced, dtype=np.float64)))) if voiced.size else 0.0
         if rms <= 1e-6:
             continue
         gain = min(10 ** ((target_dbfs - 20 * np.log10(rms)) / 20), 10 ** (max_gain_db / 20))
@@ -463,97 +472,12 @@ def batched_pipeline(model):
     return ShortWindowPipeline(model) if isinstance(model, WhisperModel) else model
 
 
-def pack_clips(audio: np.ndarray, clips: Sequence[Span], *, gap_s: float | None = None, window_s: float | None = None,
-               sample_rate: int = SAMPLE_RATE) -> tuple[np.ndarray, list[Span], list[tuple[float, float, Span]]]:
-    """Clips laid end to end with ``gap_s`` of silence between them, grouped into windows of at most
-    ``window_s``: (packed audio, windows on the packed timeline, [(packed start, packed end, clip)]).
-
-    Whisper's encoder always reads 30 s, so one clip per window would pay for 30 s of encoder per
-    utterance; packed, a window holds several utterances and the silence between them keeps each
-    word on its own side.
-    """
-    gap_s = PACK_GAP_S if gap_s is None else gap_s
-    window_s = WINDOW_S if window_s is None else window_s
-    pieces: list[np.ndarray] = []
-    placed: list[tuple[float, float, Span]] = []
-    windows: list[Span] = []
-    gap = np.zeros(int(gap_s * sample_rate), dtype=np.float32)
-    t = 0.0
-    win_start = None
-    for c in clips:
-        a, b = int(c.start * sample_rate), int(np.ceil(c.end * sample_rate))
-        x = audio[a:b]
-        d = x.size / sample_rate
-        if win_start is not None and t + d - win_start > window_s:
-            windows.append(Span(start=win_start, end=t))
-            win_start = None
-        if win_start is None:
-            if pieces:  # a gap between windows too, so no window starts inside another's audio
-                pieces.append(gap)
-                t += gap.size / sample_rate
-            win_start = t
-        elif pieces:
-            pieces.append(gap)
-            t += gap.size / sample_rate
-        placed.append((t, t + d, c))
-        pieces.append(x)
-        t += d
-    if win_start is not None:
-        windows.append(Span(start=win_start, end=t))
-    packed = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
-    return packed, windows, placed
-
-
-def _unpack_time(t: float, placed: Sequence[tuple[float, float, Span]]) -> tuple[float, int, float]:
-    """A packed-timeline time as (recording time, clip index, distance to that clip): a time in a
-    gap goes to the nearer clip."""
-    best, best_d = 0, float("inf")
-    for i, (a, b, _c) in enumerate(placed):
-        d = 0.0 if a <= t <= b else min(abs(t - a), abs(t - b))
-        if d < best_d:
-            best, best_d = i, d
-    a, b, c = placed[best]
-    return c.start + min(max(t, a), b) - a, best, best_d
-
-
-class _Seg:
-    """A faster-whisper segment moved back onto the recording's timeline (one clip's part of it)."""
-
-    def __init__(self, seg, words, start, end, text):
-        self.avg_logprob, self.no_speech_prob, self.compression_ratio = seg.avg_logprob, seg.no_speech_prob, seg.compression_ratio
-        self.words, self.start, self.end, self.text = words, start, end, text
-
-
-class _W:
-    def __init__(self, start, end, word, probability):
-        self.start, self.end, self.word, self.probability = start, end, word, probability
-
-
-def _unpack(seg, placed) -> list[_Seg]:
-    """Split a packed segment at clip borders (by each word's midpoint) and map its times back;
-    words placed well inside the silence between clips are dropped."""
-    if not seg.words:
-        start, _i, d0 = _unpack_time(float(seg.start), placed)
-        end, _j, d1 = _unpack_time(float(seg.end), placed)
-        return [] if min(d0, d1) > PACK_GAP_TOLERANCE_S else [_Seg(seg, [], start, max(start, end), seg.text)]
-    groups: dict[int, list[_W]] = {}
-    for w in seg.words:
-        _, i, d = _unpack_time((float(w.start) + float(w.end)) / 2, placed)
-        if d > PACK_GAP_TOLERANCE_S:
-            continue  # placed in the silence between packed clips, or past the audio: not speech
-        a, b, c = placed[i]
-        ws = c.start + min(max(float(w.start), a), b) - a
-        we = c.start + min(max(float(w.end), a), b) - a
-        groups.setdefault(i, []).append(_W(ws, max(ws, we), w.word, w.probability))
-    return [_Seg(seg, ws, ws[0].start, ws[-1].end, "".join(w.word for w in ws)) for _i, ws in sorted(groups.items())]
-
-
 def transcribe(model, samples: np.ndarray, *, settings: Settings, exclude: Sequence[Span] = (),
                hotwords: str | None = None, speech: Sequence[Span] | None = None) -> list[AsrSegment]:
     """Transcribe one 16 kHz mono float32 channel; ``exclude`` spans are silenced first.
 
     ``speech`` (optional) are known speech spans of this channel; by default Silero VAD finds them.
-    Only speech is decoded (see ``speech_clips`` and ``pack_clips``); words far from speech are dropped.
+    Only speech is decoded, in context windows (see "Decoding plan"); words far from speech are dropped.
     """
     audio = silence_spans(np.asarray(samples, dtype=np.float32).reshape(-1), exclude)
     if audio.size == 0 or not np.any(audio):
@@ -561,114 +485,53 @@ def transcribe(model, samples: np.ndarray, *, settings: Settings, exclude: Seque
     if speech is None:
         speech = speech_spans(audio, SAMPLE_RATE, ASR_VAD)
     speech = [s for s in speech if not any(x.start <= s.start and s.end <= x.end for x in exclude)]
-    clips = speech_clips(speech, audio.size / SAMPLE_RATE)
-    if not clips:
+    windows = context_windows(speech, audio.size / SAMPLE_RATE)
+    if not windows:
         return []  # never let Whisper see a channel without speech: that is where it invents text
-    audio = normalize_clips(audio, clips)
+    audio = normalize_windows(audio, windows, speech)
     decoder, options = batched_pipeline(model), decode_options(settings, hotwords)
-    out = _decode(decoder, options, audio, clips, exclude, speech, WINDOW_S, ENCODER_PAD_S)
-    # Whisper base sometimes skips or spoils a whole packed window; a clip of that window that came
-    # back empty is decoded once more on its own (one clip per window).
-    missing = [c for c in clips if c.end - c.start >= RETRY_MIN_S
-               and not any(s.start < c.end and s.end > c.start for s in out)]
-    # A channel that gave nothing at all is not retried (music or noise the VAD took for speech),
-    # unless a window was dropped at the token limit, which fast speech can reach too. The retry
-    # reads Whisper's full 30 s: alone in a short encoder window, a clip that already failed once
-    # loops more often ("…手机号是1360007788…" repeated to the token limit).
-    if missing and (len(missing) < len(clips) or getattr(decoder, "looped", 0)):
-        out += _decode(decoder, options, audio, missing, exclude, speech, 0.0, None)
+    out = _decode(decoder, options, audio, windows, exclude, speech, ENCODER_PAD_S)
+    # Whisper base sometimes skips a stretch of a window; speech that got no word is decoded once
+    # more in windows of its own, with the full 30 s encoder input. A channel that gave nothing at
+    # all is not retried (music or noise the VAD took for speech), unless a window was dropped at
+    # the token limit, which fast speech can reach too.
+    missed = [s for s in speech if s.end - s.start >= RETRY_MIN_S and not _heard(s, out)]
+    if missed and (out or getattr(decoder, "looped", 0)):
+        out += _decode(decoder, options, audio, context_windows(missed, audio.size / SAMPLE_RATE),
+                       exclude, speech, None)
     return sorted(out, key=lambda s: s.start)
 
 
-def _decode(decoder, options: dict, audio: np.ndarray, clips: Sequence[Span], exclude: Sequence[Span],
-            speech: Sequence[Span], window_s: float, encoder_pad_s: float | None) -> list[AsrSegment]:
-    packed, windows, placed = pack_clips(audio, clips, window_s=window_s)
-    segments, _info = decoder.transcribe(packed, **options, encoder_pad_s=encoder_pad_s,
+def _heard(span: Span, segments: Sequence[AsrSegment]) -> bool:
+    return any(w.start < span.end and w.end > span.start for s in segments for w in (s.words or [s]))
+
+
+def _decode(decoder, options: dict, audio: np.ndarray, windows: Sequence[Span], exclude: Sequence[Span],
+            speech: Sequence[Span], encoder_pad_s: float | None) -> list[AsrSegment]:
+    segments, _info = decoder.transcribe(audio, **options, encoder_pad_s=encoder_pad_s,
                                          clip_timestamps=[{"start": w.start, "end": w.end} for w in windows])
     out: list[AsrSegment] = []
     for seg in segments:
-        for part in _unpack(seg, placed):
-            guarded = _guard(part, exclude, speech)
-            if guarded is not None:
-                out.extend(punctuate(s) for s in _split_at_gaps(guarded) if _has_content(s.text))
+        guarded = _guard(seg, exclude, speech)
+        if guarded is not None:
+            out.extend(punctuate(s) for s in _split_at_gaps(guarded) if _has_content(s.text))
     return out
 
 
-def _split_long(seg: AsrSegment, max_s: float) -> list[AsrSegment]:
-    """Split a segment longer than ``max_s`` after sentence-ending punctuation, using word times."""
-    if seg.end - seg.start <= max_s or len(seg.words) < 2:
-        return [seg]
-    groups: list[list[Word]] = [[]]
-    for w in seg.words:
-        groups[-1].append(w)
-        if w.text.strip() and w.text.strip()[-1] in _SENTENCE_END:
-            groups.append([])
-    groups = [g for g in groups if g]
-    if len(groups) < 2:
-        return [seg]
-    return [seg.model_copy(update={"start": g[0].start, "end": g[-1].end, "words": g,
-                                   "text": "".join(w.text for w in g).strip()}) for g in groups]
+def to_utterances(segments: Iterable[AsrSegment], speaker: Speaker) -> list[Utterance]:
+    """One utterance (a fragment: qa_engine.turns joins fragments into turns) per segment for ``speaker``."""
+    return [Utterance(speaker=speaker, start=s.start, end=s.end, text=s.text, words=s.words) for s in segments]
 
 
-def to_utterances(segments: Iterable[AsrSegment], speaker: Speaker, *, max_s: float = 15.0) -> list[Utterance]:
-    """One utterance per segment for ``speaker``; segments over ``max_s`` are split at sentence ends."""
-    out = []
-    for seg in segments:
-        for part in _split_long(seg, max_s):
-            out.append(Utterance(speaker=speaker, start=part.start, end=part.end, text=part.text, words=part.words))
-    return out
-
-
-def merge_utterances(*lists: Iterable[Utterance]) -> list[Utterance]:
-    """All utterances in one list ordered by start time (ties keep argument order: stable)."""
-    merged = [u for lst in lists for u in lst]
-    return sorted(merged, key=lambda u: u.start)
-
-
-def _lists_from(node, out: list[list[str]]) -> None:
-    """Collect the phrase lists marked ``hotword: true`` anywhere in a parsed YAML document."""
-    if isinstance(node, dict):
-        if node.get("hotword") is True and isinstance(node.get("phrases"), list):
-            out.append([str(p) for p in node["phrases"] if isinstance(p, (str, int))])
-        for value in node.values():
-            _lists_from(value, out)
-    elif isinstance(node, list):
-        for value in node:
-            _lists_from(value, out)
-
-
-def rule_hotword_lists(rules_dir: Path) -> list[list[str]]:
-    """The phrase lists marked ``hotword: true`` under ``rules_dir``, each in its own order.
-
-    Uses the rules loader when the rule set loads; otherwise reads the YAML files directly (the
-    rules loader reports broken files — hotwords are only a hint to the decoder).
-    """
-    try:
-        from qa_engine.rules import load_ruleset
-
-        lists = load_ruleset(rules_dir).lists
-        return [list(pl.phrases) for pl in lists.values() if getattr(pl, "hotword", False)]
-    except Exception:  # noqa: BLE001
-        pass
-    found: list[list[str]] = []
-    if rules_dir.is_dir():
-        for path in sorted([*rules_dir.rglob("*.yaml"), *rules_dir.rglob("*.yml")]):
-            try:
-                for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")):
-                    _lists_from(doc, found)
-            except (OSError, yaml.YAMLError):
-                continue
-    return found
-
-
-def domain_hotwords(settings: Settings, *, max_chars: int = MAX_HOTWORD_CHARS) -> str:
-    """The brand name plus script phrases from rules/ lists marked ``hotword: true``, kept short.
+def domain_hotwords(lists: Sequence[Sequence[str]], *, max_chars: int = MAX_HOTWORD_CHARS) -> str:
+    """The brand name plus script phrases from the given phrase lists (the rule set's lists marked
+    ``hotword: true``), kept short.
 
     Lists are taken round-robin (each list's first phrase, then each list's second, …) so every
     script step gets its canonical wording before any list gets a variant; a phrase contained
     in one already chosen adds nothing and is skipped.
     """
-    lists = rule_hotword_lists(settings.rules_dir) or [[p] for p in DEFAULT_HOTWORDS]
+    lists = [list(lst) for lst in lists] or [[p] for p in DEFAULT_HOTWORDS]
     chosen: list[str] = [BRAND]
     used = len(BRAND)
     depth = max((len(lst) for lst in lists), default=0)

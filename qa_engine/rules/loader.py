@@ -77,6 +77,11 @@ class RuleSet:
         """Phrases of the lists marked ``hotword: true`` (brand, greetings, help offer, …)."""
         return self.index.hotwords()
 
+    def hotword_lists(self) -> list[list[str]]:
+        """The phrase lists marked ``hotword: true``, each in its own order (the pipeline passes
+        them to the ASR, which knows nothing of rules)."""
+        return [list(pl.phrases) for pl in self.lists.values() if pl.hotword]
+
 
 # --------------------------------------------------------------------------------------------
 # YAML with line numbers

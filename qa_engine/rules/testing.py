@@ -38,6 +38,7 @@ from qa_engine.rules.engine import evaluate
 from qa_engine.rules.errors import RuleError
 from qa_engine.rules.loader import RuleSet, _validated, line_of, rule_test_files
 from qa_engine.rules.schema import CaseSpec, CaseFileSpec
+from qa_engine.turns import build_turns
 from qa_engine.types import CallMetrics, Finding, Utterance
 
 _EXPECT_KEYS = {"outcome", "message_contains", "message_en_contains", "evidence_count", "evidence"}
@@ -72,8 +73,11 @@ def _utterance(row: Any) -> Utterance:
 
 
 def build_context(case: CaseSpec, defaults: dict) -> CallContext:
-    """The CallContext of one test case (defaults merged under the case's own values)."""
-    transcript = [_utterance(r) for r in case.transcript]
+    """The CallContext of one test case (defaults merged under the case's own values).
+
+    The case's transcript rows become speaker turns as the pipeline's fragments do, so a case
+    written as pause fragments is judged like the same words written as whole turns."""
+    transcript = build_turns(_utterance(r) for r in case.transcript)
     record = {"call_id": "TEST", "direction": "inbound", "agent_channel": "left",
               **defaults.get("record", {}), **case.record}
     metrics = {**defaults.get("metrics", {}), **case.metrics}

@@ -5,23 +5,21 @@ from qa_engine.asr.transcribe import (
     AsrSegment,
     ENCODER_PAD_S,
     INITIAL_PROMPT,
-    PACK_GAP_S,
+    context_windows,
     domain_hotwords,
+    drop_loops,
     encoder_frames,
     is_hallucination,
-    merge_utterances,
-    normalize_clips,
-    pack_clips,
+    normalize_windows,
     punctuate,
     silence_spans,
-    speech_clips,
     to_simplified,
     to_utterances,
     token_limit,
     transcribe,
 )
 from qa_engine.config import Settings
-from qa_engine.types import Span, Utterance, Word
+from qa_engine.types import Span, Word
 from .fakes import FakeModel, FakeSegment, FakeWord, seg
 
 SR = 16000
@@ -143,21 +141,6 @@ def test_segment_spanning_the_other_partys_turn_is_split(settings):
     assert [(s.text, s.start, s.end) for s in out] == [("您好。", 1.0, 1.6), ("好的。", 6.0, 6.6)]
 
 
-def test_only_speech_is_decoded_packed_into_short_windows(settings):
-    # Speech at 2-4 s and 30-33 s: Whisper gets the two clips with 1 s of silence between them,
-    # not the 40 s channel, and the window list covers exactly that packed audio.
-    model = FakeModel([])
-    run(model, settings, seconds=40.0, speech=((2.0, 4.0), (30.0, 33.0)))
-    assert model.audio[0].size == int((2.0 + PACK_GAP_S + 3.0) * SR)
-    assert model.calls[0]["clip_timestamps"] == [{"start": 0.0, "end": 2.0 + PACK_GAP_S + 3.0}]
-
-
-def test_packed_windows_use_a_short_encoder_window_and_the_retry_whisper_s_30_s(settings):
-    # Clip A (2-4 s) decodes, clip B (30-33 s) comes back empty and is decoded again on its own.
-    model = FakeModel([seg(0.2, "您好")])
-    run(model, settings, seconds=40.0, speech=((2.0, 4.0), (30.0, 33.0)))
-    assert [c["encoder_pad_s"] for c in model.calls] == [ENCODER_PAD_S, None]
-    assert model.audio[1].size == 3 * SR
 
 
 def test_encoder_frames_cover_the_longest_window_plus_the_pad():
@@ -174,38 +157,70 @@ def test_token_limit_scales_with_the_longest_window_within_the_room_left():
     assert token_limit([28.0], 200) == 200
 
 
-def test_speech_clips_cut_long_spans_and_pack_clips_start_new_windows():
-    clips = speech_clips([Span(start=0.0, end=60.0), Span(start=70.0, end=71.0)], 80.0, max_s=28.0)
-    assert [(c.start, c.end) for c in clips] == [(0.0, 20.0), (20.0, 40.0), (40.0, 60.0), (70.0, 71.0)]
-    audio = np.ones(80 * SR, np.float32)
-    packed, windows, placed = pack_clips(audio, clips[2:], gap_s=1.0, window_s=12.0)
-    assert [(w.start, w.end) for w in windows] == [(0.0, 20.0), (21.0, 22.0)]
-    assert not packed[20 * SR : 21 * SR].any() and packed.size == 22 * SR
+def test_windows_keep_the_pauses_of_a_turn_and_end_at_long_silences():
+    # A turn of three phrases with short pauses is one window; 8 s of silence (the other party's
+    # long turn) starts the next.
+    speech = [Span(start=1.0, end=2.0), Span(start=2.6, end=5.0), Span(start=6.0, end=9.0), Span(start=17.0, end=19.0)]
+    assert [(w.start, w.end) for w in context_windows(speech, 30.0)] == [(1.0, 9.0), (17.0, 19.0)]
 
 
-def test_words_are_mapped_back_and_cannot_drift_into_another_turn(settings):
-    # Packed: clip A (10.0-11.0 s) at 0-1 s, gap 1-2 s, clip B (40.0-41.0 s) at 2-3 s. One decoded
-    # segment runs across both; its words go back to their own turns.
-    words = [FakeWord(0.1, 0.5, "好的"), FakeWord(0.5, 0.9, "吧"), FakeWord(2.1, 2.5, " 对"), FakeWord(2.5, 2.9, "没错")]
-    out = run(FakeModel([FakeSegment(0.1, 2.9, "好的吧 对没错", words)]), settings, seconds=50.0,
-              speech=((10.0, 11.0), (40.0, 41.0)))
-    assert [(s.text, round(s.start, 2), round(s.end, 2)) for s in out] == [("好的吧。", 10.1, 10.9), ("对没错。", 40.1, 40.9)]
+def test_a_full_window_is_cut_at_its_longest_pause_not_mid_turn():
+    # Two turns of 12 s each, 3 s apart, with short pauses inside: 27 s fit one window; with a
+    # 20 s limit the cut falls between the turns (3 s pause), not at a 0.5 s pause inside a turn.
+    def turn(t):
+        return [Span(start=t, end=t + 4.0), Span(start=t + 4.5, end=t + 8.0), Span(start=t + 8.5, end=t + 12.0)]
+    speech = turn(0.0) + turn(15.0)
+    assert [(w.start, w.end) for w in context_windows(speech, 40.0, max_s=28.0)] == [(0.0, 27.0)]
+    assert [(w.start, w.end) for w in context_windows(speech, 40.0, max_s=20.0)] == [(0.0, 12.0), (15.0, 27.0)]
+    # One span longer than a window is cut into equal pieces.
+    assert [(w.start, w.end) for w in context_windows([Span(start=0.0, end=60.0)], 80.0, max_s=28.0)] == [
+        (0.0, 20.0), (20.0, 40.0), (40.0, 60.0)]
 
 
-def test_words_in_the_silence_between_packed_clips_are_dropped(settings):
-    words = [FakeWord(0.1, 0.5, "您好"), FakeWord(1.3, 1.7, "谢谢"), FakeWord(2.1, 2.5, "再见")]
-    out = run(FakeModel([FakeSegment(0.1, 2.5, "您好谢谢再见", words)]), settings, seconds=50.0,
-              speech=((10.0, 11.0), (40.0, 41.0)))
-    assert [s.text for s in out] == ["您好。", "再见。"]
+def test_each_window_is_decoded_on_the_recording_timeline(settings):
+    # Speech at 2-4 s and 30-33 s: two windows of the real audio (no packing), words keep their times.
+    model = FakeModel([seg(2.2, "您好"), seg(30.5, "谢谢")])
+    out = run(model, settings, seconds=40.0, speech=((2.0, 4.0), (30.0, 33.0)))
+    assert model.calls[0]["clip_timestamps"] == [{"start": 2.0, "end": 4.0}, {"start": 30.0, "end": 33.0}]
+    assert model.audio[0].size == 40 * SR
+    assert [(s.text, s.start) for s in out] == [("您好。", 2.2), ("谢谢。", 30.5)]
 
 
-def test_each_clip_is_brought_to_minus_20_dbfs():
+def test_speech_no_window_heard_is_decoded_again_with_whisper_s_30_s(settings):
+    # Speech at 2-4 s decodes; 30-33 s comes back without a word and is decoded again on its own.
+    model = FakeModel([seg(2.2, "您好")])
+    run(model, settings, seconds=40.0, speech=((2.0, 4.0), (30.0, 33.0)))
+    assert [c["encoder_pad_s"] for c in model.calls] == [ENCODER_PAD_S, None]
+    assert model.calls[1]["clip_timestamps"] == [{"start": 30.0, "end": 33.0}]
+
+
+def test_a_channel_that_gave_nothing_is_not_retried(settings):
+    model = FakeModel([])
+    run(model, settings, seconds=40.0, speech=((2.0, 4.0), (30.0, 33.0)))
+    assert len(model.calls) == 1
+
+
+def test_each_window_is_brought_to_minus_20_dbfs_over_its_speech():
     x = np.concatenate([0.01 * np.ones(SR), np.zeros(SR), 0.5 * np.ones(SR)]).astype(np.float32)
-    y = normalize_clips(x, [Span(start=0.0, end=1.0), Span(start=2.0, end=3.0)], target_dbfs=-20.0, max_gain_db=24.0)
+    y = normalize_windows(x, [Span(start=0.0, end=1.0), Span(start=2.0, end=3.0)],
+                          [Span(start=0.0, end=1.0), Span(start=2.0, end=3.0)], target_dbfs=-20.0, max_gain_db=24.0)
     assert np.allclose(y[:SR], 0.1, atol=1e-4) and np.allclose(y[2 * SR :], 0.1, atol=1e-4)
-    # The gain is capped: line noise in a clip is not blown up to speech level.
-    z = normalize_clips(np.full(SR, 1e-4, np.float32), [Span(start=0.0, end=1.0)], max_gain_db=24.0)
-    assert np.allclose(z, 1e-4 * 10 ** (24 / 20), rtol=1e-3)
+    # The pause inside a window does not count: its speech, not its average, sets the gain.
+    z = normalize_windows(x[: 2 * SR], [Span(start=0.0, end=2.0)], [Span(start=0.0, end=1.0)], target_dbfs=-20.0)
+    assert np.allclose(z[:SR], 0.1, atol=1e-4)
+    # The gain is capped: line noise in a window is not blown up to speech level.
+    w = normalize_windows(np.full(SR, 1e-4, np.float32), [Span(start=0.0, end=1.0)], [], max_gain_db=24.0)
+    assert np.allclose(w, 1e-4 * 10 ** (24 / 20), rtol=1e-3)
+
+
+def test_a_looping_phrase_keeps_one_copy_and_real_repeats_survive():
+    def words(*texts):
+        return [Word(start=i * 0.1, end=i * 0.1 + 0.1, text=t) for i, t in enumerate(texts)]
+    loop = words("请问", "有什么", "可以", "帮您", "请问", "有什么", "可以", "帮您", "请问", "有什么", "可以", "帮您", "？")
+    assert "".join(w.text for w in drop_loops(loop)) == "请问有什么可以帮您？"
+    assert "".join(w.text for w in drop_loops(words("好的", "好的", "好的", "好的"))) == "好的好的"
+    phone = words(*"一三九零零零零一二三四")
+    assert drop_loops(phone) == phone
 
 
 @pytest.mark.parametrize(("words", "text"), [
@@ -228,38 +243,22 @@ def test_to_utterances_keeps_times_and_speaker():
     assert (u.speaker, u.start, u.end, u.text) == ("agent", 1.0, 2.0, "您好")
 
 
-def test_long_segment_is_split_at_sentence_ends():
-    text = "好的。" * 4 + "请您稍等一下，我帮您查询！"
-    words = [Word(start=i * 1.0, end=i * 1.0 + 0.9, text=ch) for i, ch in enumerate(text)]
-    s = AsrSegment(start=0.0, end=words[-1].end, text=text, words=words)
-    parts = to_utterances([s], "agent", max_s=10.0)
-    assert [p.text for p in parts] == ["好的。"] * 4 + ["请您稍等一下，我帮您查询！"]
-    assert all(a.end <= b.start for a, b in zip(parts, parts[1:]))
-    assert to_utterances([s], "agent", max_s=100.0)[0].text == text
+def test_hotwords_lead_with_the_brand_and_stay_short():
+    assert domain_hotwords([]).startswith("夜郎印象连锁酒店") and len(domain_hotwords([])) <= 80
 
 
-def test_merge_orders_both_channels_by_time_and_is_stable():
-    u = lambda sp, t, x: Utterance(speaker=sp, start=t, end=t + 1, text=x)  # noqa: E731
-    agent = [u("agent", 0.5, "a1"), u("agent", 5.0, "a2")]
-    customer = [u("customer", 2.0, "c1"), u("customer", 5.0, "c2")]
-    assert [x.text for x in merge_utterances(agent, customer)] == ["a1", "c1", "a2", "c2"]
-    assert [x.text for x in merge_utterances(customer, agent)] == ["a1", "c1", "c2", "a2"]
-    assert merge_utterances() == []
+def test_hotwords_take_each_list_in_turn_and_skip_placeholders():
+    hw = domain_hotwords([["早上好", "晚上好", "{n}号"], ["请问有什么可以帮您"]])
+    assert hw == "夜郎印象连锁酒店 早上好 请问有什么可以帮您 晚上好"
 
 
-def test_hotwords_lead_with_the_brand_and_stay_short(settings):
-    hw = domain_hotwords(settings)
-    assert hw.startswith("夜郎印象连锁酒店") and len(hw) <= 80
+def test_the_rule_set_gives_the_pipeline_its_hotword_lists():
+    from qa_engine.config import REPO_ROOT
+    from qa_engine.rules import load_ruleset
 
-
-def test_hotwords_come_from_rule_lists_marked_hotword(tmp_path):
-    lists = tmp_path / "rules" / "lists"
-    lists.mkdir(parents=True)
-    (lists / "greet.yaml").write_text(
-        "id: greeting\nhotword: true\nphrases: [早上好, 晚上好, '{n}号']\n---\nid: banned\nphrases: [这不归我管]\n",
-        encoding="utf-8")
-    hw = domain_hotwords(Settings(data_dir=tmp_path, rules_dir=tmp_path / "rules"))
-    assert hw == "夜郎印象连锁酒店 早上好 晚上好"
+    lists = load_ruleset(REPO_ROOT / "rules").hotword_lists()
+    assert lists and all(isinstance(p, str) for lst in lists for p in lst)
+    assert "夜郎印象" in domain_hotwords(lists)
 
 
 def test_garbled_fullwidth_commas_are_repaired(settings):
