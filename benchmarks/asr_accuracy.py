@@ -33,6 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import qa_engine.asr.transcribe as transcribe_module  # noqa: E402
 from qa_engine.asr.model import load_model  # noqa: E402
 from qa_engine.asr.scoring import error_counts, normalize  # noqa: E402
 from qa_engine.audio import decode_audio, split_roles  # noqa: E402
@@ -181,7 +182,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-peer", action="store_true", help="skip plain faster-whisper")
     ap.add_argument("--json", type=Path, help="write the per-call rows here")
     ap.add_argument("--show", action="store_true", help="print reference and hypothesis turns")
+    ap.add_argument("--asr", action="append", default=[], metavar="NAME=VALUE",
+                    help="try another value of a qa_engine.asr.transcribe constant, e.g. MAX_PAUSE_S=2")
     args = ap.parse_args(argv)
+    for assignment in args.asr:
+        name, value = assignment.split("=", 1)
+        setattr(transcribe_module, name, type(getattr(transcribe_module, name))(value))
     settings = Settings()
     model, ruleset = load_model(settings), load_ruleset(settings.rules_dir)
     peer = not args.no_peer

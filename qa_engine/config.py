@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     asr_threads: int = 2
     asr_beam_size: int = 5
     asr_language: str = "zh"
+    asr_hotwords: bool = Field(default=True, description="bias decoding towards the rule set's hotword phrases")
     model_cache_dir: Path | None = Field(default=None, description="default: <data_dir>/models")
 
     # Speaker turns (qa_engine/turns.py): a party's turn ends when the other takes the floor or

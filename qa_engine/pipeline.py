@@ -28,7 +28,7 @@ def analyze_call(path: Path | str, settings: Settings, *, model=None, ruleset: R
     roles = split_roles(audio, record.agent_channel, path)
     model = model if model is not None else load_model(settings)
     ruleset = ruleset or load_ruleset(settings.rules_dir)
-    hotwords = domain_hotwords(ruleset.hotword_lists())
+    hotwords = domain_hotwords(ruleset.hotword_lists()) if settings.asr_hotwords else None
     if roles.mono is None:
         fragments, metrics = _stereo(roles, record, settings, model, hotwords)
     else:

@@ -181,7 +181,8 @@ class CallAnalysis(BaseModel):
             "score": self.score.total if self.score else None,
             "score_detail": self.score.model_dump() if self.score else None,
             "call_record": self.call_record,
-            "transcript": [u.model_dump(exclude={"words"}) for u in self.transcript],
+            # Speaker turns, each with its words and their times (STANDARDS.md contract).
+            "transcript": [u.model_dump() for u in self.transcript],
             "metrics": self.metrics.to_contract(),
             "findings": [f.model_dump() for f in self.findings],
         }

@@ -21,6 +21,7 @@ from faster_whisper.vad import VadOptions
 from pydantic import BaseModel, Field
 
 from qa_engine.analytics.vad import speech_spans
+from qa_engine.asr.layout import Layout, lay_out
 from qa_engine.config import Settings
 from qa_engine.types import Span, Speaker, Utterance, Word
 
@@ -246,14 +247,12 @@ def _guard(seg, exclude: Sequence[Span], speech: Sequence[Span]) -> AsrSegment |
                       no_speech_prob=float(seg.no_speech_prob), compression_ratio=float(seg.compression_ratio))
 
 
-# Decoding plan. Whisper hears speech in context: a channel's speech (VAD spans) is merged into
-# windows on the channel's own timeline, the pauses inside and between a party's turns kept in the
-# audio (as whisperX merges VAD chunks), and the windows go through the encoder/decoder in batches.
-# A window ends at a silence of WINDOW_SPLIT_GAP_S or more (the other party's long turn, a hold), and
-# a window that would pass WINDOW_MAX_S is cut at its longest pause, so a turn that fits in a window
-# is never cut. Cut mid-turn in short clips, Whisper base lost the first word after a pause.
+# Decoding plan: a channel's speech in context windows of up to WINDOW_MAX_S (qa_engine.asr.layout),
+# pauses kept up to MAX_PAUSE_S, decoded in batches.
 WINDOW_MAX_S = 28.0
-WINDOW_SPLIT_GAP_S = 6.0
+MAX_PAUSE_S = 0.8
+# A word whose middle lies this far past the audio the decoder was given was placed from nowhere.
+PLACE_TOLERANCE_S = 0.3
 # Speech at least this long that no window gave a word for is decoded again in windows of its own.
 RETRY_MIN_S = 0.8
 BATCH_SIZE = 8
@@ -345,34 +344,6 @@ def decode_options(settings: Settings, hotwords: str | None) -> dict:
         no_speech_threshold=NO_SPEECH_PROB,
         batch_size=BATCH_SIZE,
     )
-
-
-def context_windows(speech: Sequence[Span], duration: float, *, max_s: float = WINDOW_MAX_S,
-                    split_gap_s: float = WINDOW_SPLIT_GAP_S) -> list[Span]:
-    """Windows to decode (see "Decoding plan"): consecutive speech spans merged, pauses included;
-    a silence of ``split_gap_s`` ends a window; a window longer than ``max_s`` is cut at its
-    longest pause (a single span longer than ``max_s`` into equal pieces)."""
-    spans = [Span(start=max(0.0, s.start), end=min(duration, s.end)) for s in sorted(speech, key=lambda s: s.start)]
-    windows: list[Span] = []
-    group: list[Span] = []
-    for span in (s for s in spans if s.end > s.start):
-        if group and span.start - group[-1].end >= split_gap_s:
-            windows += _fitted(group, max_s)
-            group = []
-        group.append(span)
-    return windows + _fitted(group, max_s) if group else windows
-
-
-def _fitted(group: list[Span], max_s: float) -> list[Span]:
-    """One window over ``group``, or several cut at the longest pauses, none longer than ``max_s``."""
-    if group[-1].end - group[0].start <= max_s:
-        return [Span(start=group[0].start, end=group[-1].end)]
-    if len(group) == 1:
-        a, b = group[0].start, group[0].end
-        n = int(np.ceil((b - a) / max_s))
-        return [Span(start=a + i * (b - a) / n, end=a + (i + 1) * (b - a) / n) for i in range(n)]
-    cut = max(range(1, len(group)), key=lambda i: group[i].start - group[i - 1].end)
-    return _fitted(group[:cut], max_s) + _fitted(group[cut:], max_s)
 
 
 def normalize_windows(audio: np.ndarray, windows: Sequence[Span], speech: Sequence[Span], *,
@@ -485,20 +456,17 @@ def transcribe(model, samples: np.ndarray, *, settings: Settings, exclude: Seque
     if speech is None:
         speech = speech_spans(audio, SAMPLE_RATE, ASR_VAD)
     speech = [s for s in speech if not any(x.start <= s.start and s.end <= x.end for x in exclude)]
-    windows = context_windows(speech, audio.size / SAMPLE_RATE)
-    if not windows:
+    if not speech:
         return []  # never let Whisper see a channel without speech: that is where it invents text
-    audio = normalize_windows(audio, windows, speech)
     decoder, options = batched_pipeline(model), decode_options(settings, hotwords)
-    out = _decode(decoder, options, audio, windows, exclude, speech, ENCODER_PAD_S)
+    out = _decode(decoder, options, audio, speech, exclude, speech, ENCODER_PAD_S)
     # Whisper base sometimes skips a stretch of a window; speech that got no word is decoded once
     # more in windows of its own, with the full 30 s encoder input. A channel that gave nothing at
     # all is not retried (music or noise the VAD took for speech), unless a window was dropped at
     # the token limit, which fast speech can reach too.
     missed = [s for s in speech if s.end - s.start >= RETRY_MIN_S and not _heard(s, out)]
     if missed and (out or getattr(decoder, "looped", 0)):
-        out += _decode(decoder, options, audio, context_windows(missed, audio.size / SAMPLE_RATE),
-                       exclude, speech, None)
+        out += _decode(decoder, options, audio, missed, exclude, speech, None)
     return sorted(out, key=lambda s: s.start)
 
 
@@ -506,16 +474,40 @@ def _heard(span: Span, segments: Sequence[AsrSegment]) -> bool:
     return any(w.start < span.end and w.end > span.start for s in segments for w in (s.words or [s]))
 
 
-def _decode(decoder, options: dict, audio: np.ndarray, windows: Sequence[Span], exclude: Sequence[Span],
+def _decode(decoder, options: dict, audio: np.ndarray, spans: Sequence[Span], exclude: Sequence[Span],
             speech: Sequence[Span], encoder_pad_s: float | None) -> list[AsrSegment]:
-    segments, _info = decoder.transcribe(audio, **options, encoder_pad_s=encoder_pad_s,
-                                         clip_timestamps=[{"start": w.start, "end": w.end} for w in windows])
+    """Decode ``spans`` of ``audio`` in context windows (see qa_engine.asr.layout) and bring the
+    guarded segments back onto the recording's timeline."""
+    layout = lay_out(audio, spans, sample_rate=SAMPLE_RATE, max_pause_s=MAX_PAUSE_S, max_window_s=WINDOW_MAX_S)
+    packed = normalize_windows(layout.audio, layout.windows, layout.windows)
+    segments, _info = decoder.transcribe(packed, **options, encoder_pad_s=encoder_pad_s,
+                                         clip_timestamps=[{"start": w.start, "end": w.end} for w in layout.windows])
     out: list[AsrSegment] = []
     for seg in segments:
-        guarded = _guard(seg, exclude, speech)
+        placed = _on_recording(seg, layout)
+        guarded = None if placed is None else _guard(placed, exclude, speech)
         if guarded is not None:
             out.extend(punctuate(s) for s in _split_at_gaps(guarded) if _has_content(s.text))
     return out
+
+
+def _on_recording(seg, layout: Layout):  # -> faster-whisper Segment | None
+    """A faster-whisper segment with its times (and its words' times) on the recording's timeline:
+    each word goes to the piece that holds its middle and stays inside it; a word placed past the
+    audio the decoder was given is timing from nowhere and is dropped."""
+    words = []
+    for w in seg.words or []:
+        mid = (float(w.start) + float(w.end)) / 2
+        piece = layout.piece_at(mid)
+        if piece.at - PLACE_TOLERANCE_S <= mid <= piece.until + PLACE_TOLERANCE_S:
+            words.append(dataclasses.replace(w, start=piece.recording_time(float(w.start)),
+                                             end=piece.recording_time(float(w.end))))
+    if words:
+        return dataclasses.replace(seg, start=words[0].start, end=words[-1].end, words=words)
+    if seg.words:
+        return None
+    piece = layout.piece_at(float(seg.start))
+    return dataclasses.replace(seg, start=piece.recording_time(float(seg.start)), end=piece.recording_time(float(seg.end)))
 
 
 def to_utterances(segments: Iterable[AsrSegment], speaker: Speaker) -> list[Utterance]:

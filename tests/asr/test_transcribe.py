@@ -5,7 +5,6 @@ from qa_engine.asr.transcribe import (
     AsrSegment,
     ENCODER_PAD_S,
     INITIAL_PROMPT,
-    context_windows,
     domain_hotwords,
     drop_loops,
     encoder_frames,
@@ -157,41 +156,23 @@ def test_token_limit_scales_with_the_longest_window_within_the_room_left():
     assert token_limit([28.0], 200) == 200
 
 
-def test_windows_keep_the_pauses_of_a_turn_and_end_at_long_silences():
-    # A turn of three phrases with short pauses is one window; 8 s of silence (the other party's
-    # long turn) starts the next.
-    speech = [Span(start=1.0, end=2.0), Span(start=2.6, end=5.0), Span(start=6.0, end=9.0), Span(start=17.0, end=19.0)]
-    assert [(w.start, w.end) for w in context_windows(speech, 30.0)] == [(1.0, 9.0), (17.0, 19.0)]
-
-
-def test_a_full_window_is_cut_at_its_longest_pause_not_mid_turn():
-    # Two turns of 12 s each, 3 s apart, with short pauses inside: 27 s fit one window; with a
-    # 20 s limit the cut falls between the turns (3 s pause), not at a 0.5 s pause inside a turn.
-    def turn(t):
-        return [Span(start=t, end=t + 4.0), Span(start=t + 4.5, end=t + 8.0), Span(start=t + 8.5, end=t + 12.0)]
-    speech = turn(0.0) + turn(15.0)
-    assert [(w.start, w.end) for w in context_windows(speech, 40.0, max_s=28.0)] == [(0.0, 27.0)]
-    assert [(w.start, w.end) for w in context_windows(speech, 40.0, max_s=20.0)] == [(0.0, 12.0), (15.0, 27.0)]
-    # One span longer than a window is cut into equal pieces.
-    assert [(w.start, w.end) for w in context_windows([Span(start=0.0, end=60.0)], 80.0, max_s=28.0)] == [
-        (0.0, 20.0), (20.0, 40.0), (40.0, 60.0)]
-
-
-def test_each_window_is_decoded_on_the_recording_timeline(settings):
-    # Speech at 2-4 s and 30-33 s: two windows of the real audio (no packing), words keep their times.
-    model = FakeModel([seg(2.2, "您好"), seg(30.5, "谢谢")])
+def test_speech_is_decoded_in_context_windows_and_mapped_back_to_the_recording(settings):
+    # Speech at 2-4 s and 30-33 s: Whisper gets both with 0.8 s of their surrounding silence in one
+    # window (6.6 s, not the 40 s channel); its times come back on the recording's timeline.
+    model = FakeModel([seg(0.6, "您好"), seg(3.7, "谢谢")])
     out = run(model, settings, seconds=40.0, speech=((2.0, 4.0), (30.0, 33.0)))
-    assert model.calls[0]["clip_timestamps"] == [{"start": 2.0, "end": 4.0}, {"start": 30.0, "end": 33.0}]
-    assert model.audio[0].size == 40 * SR
-    assert [(s.text, s.start) for s in out] == [("您好。", 2.2), ("谢谢。", 30.5)]
+    [window] = model.calls[0]["clip_timestamps"]
+    assert (window["start"], round(window["end"], 2)) == (0.0, 6.6) and model.audio[0].size == round(6.6 * SR)
+    assert [(s.text, round(s.start, 2), round(s.end, 2)) for s in out] == [("您好。", 2.2, 2.7), ("谢谢。", 30.5, 31.0)]
 
 
 def test_speech_no_window_heard_is_decoded_again_with_whisper_s_30_s(settings):
     # Speech at 2-4 s decodes; 30-33 s comes back without a word and is decoded again on its own.
-    model = FakeModel([seg(2.2, "您好")])
+    model = FakeModel([seg(0.6, "您好")])
     run(model, settings, seconds=40.0, speech=((2.0, 4.0), (30.0, 33.0)))
     assert [c["encoder_pad_s"] for c in model.calls] == [ENCODER_PAD_S, None]
-    assert model.calls[1]["clip_timestamps"] == [{"start": 30.0, "end": 33.0}]
+    [retry] = model.calls[1]["clip_timestamps"]
+    assert round(retry["end"] - retry["start"], 2) == 3.8
 
 
 def test_a_channel_that_gave_nothing_is_not_retried(settings):
