@@ -187,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     for assignment in args.asr:
         name, value = assignment.split("=", 1)
-        setattr(transcribe_module, name, type(getattr(transcribe_module, name))(value))
+        kind = type(getattr(transcribe_module, name))
+        setattr(transcribe_module, name, value.lower() in ("1", "true", "yes") if kind is bool else kind(value))
     settings = Settings()
     model, ruleset = load_model(settings), load_ruleset(settings.rules_dir)
     peer = not args.no_peer
