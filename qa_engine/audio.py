@@ -8,6 +8,7 @@ PyAV (FFmpeg) reads what libsndfile cannot, such as M4A/AAC. Every problem with 
 from __future__ import annotations
 
 import hashlib
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -40,13 +41,73 @@ def decode_audio(path: Path, settings: Settings) -> DecodedAudio:
         except Exception as av_exc:
             raise AudioError(path, f"not a readable audio file ({_one_line(sf_exc)}; {_one_line(av_exc)})") from av_exc
     _check_content(path, samples, rate, settings)
+    declared = declared_duration_s(path)
+    duration = samples.shape[1] / rate
+    if duration < settings.min_duration_s:
+        cut = f"; its header declares {declared:.1f} s: the file is cut off" if declared and declared > duration + 0.5 else ""
+        raise AudioError(path, f"is {duration:.2f} s long, under the minimum of {settings.min_duration_s:g} s "
+                               f"(QA_MIN_DURATION_S){cut}")
     return DecodedAudio(
         path=str(path),
         sample_rate=TARGET_RATE,
         samples=resample(samples, rate, TARGET_RATE),
         original_sample_rate=rate,
         codec=codec,
+        declared_duration_s=declared,
     )
+
+
+def declared_duration_s(path: Path) -> float | None:
+    """The duration the container promises: a WAV's data chunk size, or the duration in an
+    MP3/M4A/FLAC/OGG header; None when the container does not say (or says "unknown").
+
+    A recording cut off while it was written (disk full, crash) promises more than it holds."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+            if head[:4] in (b"RIFF", b"RIFX") and head[8:12] == b"WAVE":
+                return _wav_declared_s(f, big_endian=head[:4] == b"RIFX")
+    except OSError:
+        return None
+    return _container_declared_s(path)
+
+
+def _wav_declared_s(f, *, big_endian: bool) -> float | None:
+    order = ">" if big_endian else "<"
+    block_align = rate = None
+    while True:
+        header = f.read(8)
+        if len(header) < 8:
+            return None
+        chunk, size = header[:4], struct.unpack(order + "I", header[4:])[0]
+        if chunk == b"fmt ":
+            fmt = f.read(size)
+            if len(fmt) < 14:
+                return None
+            rate, block_align = struct.unpack(order + "I", fmt[4:8])[0], struct.unpack(order + "H", fmt[12:14])[0]
+            f.seek(size % 2, 1)
+        elif chunk == b"data":
+            # 0 and 0xFFFFFFFF are written by recorders that stream and never fix the header.
+            if not rate or not block_align or size in (0, 0xFFFFFFFF):
+                return None
+            return size / block_align / rate
+        else:
+            f.seek(size + size % 2, 1)
+
+
+def _container_declared_s(path: Path) -> float | None:
+    try:
+        import av
+
+        with av.open(str(path)) as container:
+            if not container.streams.audio:
+                return None
+            stream = container.streams.audio[0]
+            if stream.duration and stream.time_base:
+                return float(stream.duration * stream.time_base)
+            return container.duration / 1_000_000 if container.duration else None
+    except Exception:  # noqa: BLE001 - a header we cannot read promises nothing
+        return None
 
 
 def _read_soundfile(path: Path, settings: Settings) -> tuple[np.ndarray, int, str]:

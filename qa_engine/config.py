@@ -40,6 +40,10 @@ class Settings(BaseSettings):
 
     # Input limits and call-record defaults (used when a sidecar is missing)
     max_duration_s: float = 3600.0
+    min_duration_s: float = Field(default=1.0, ge=0, description="shorter recordings are stored as failed")
+    # A call is scored only when rules carrying at least this share of the scorecard's weight
+    # could be decided (pass or fail, not n/a); otherwise its score is null ("未评分").
+    min_scorable_weight_share: float = Field(default=0.5, ge=0, le=1)
     default_direction: str = "inbound"
     default_agent_channel: str = "left"
     default_agent_id: str | None = None

@@ -13,10 +13,11 @@ from qa_engine.asr.model import load_model, model_label
 from qa_engine.asr.transcribe import domain_hotwords, to_utterances, transcribe
 from qa_engine.audio import content_hash, decode_audio, split_roles
 from qa_engine.callrecord import CallRecord, load_call_record, local_start
+from qa_engine.callstatus import CallStatus, conversation_status, scorable, without_conversation
 from qa_engine.config import Settings
 from qa_engine.rules import CallContext, RuleSet, evaluate, load_ruleset, score_call
 from qa_engine.turns import build_turns
-from qa_engine.types import CallAnalysis, CallMetrics, RoleAudio, Utterance
+from qa_engine.types import CallAnalysis, CallMetrics, Finding, RoleAudio, Score, Utterance
 
 
 def analyze_call(path: Path | str, settings: Settings, *, model=None, ruleset: RuleSet | None = None,
@@ -35,15 +36,31 @@ def analyze_call(path: Path | str, settings: Settings, *, model=None, ruleset: R
         fragments, metrics = _mono(roles, record, settings, model, hotwords, diarization_pipeline)
     transcript = build_turns(fragments, settings.turn_options())
     metrics = add_transcript_metrics(metrics, transcript)
+    metrics.truncated, metrics.declared_duration_s = audio.truncated, audio.declared_duration_s
     ctx = CallContext(transcript=transcript, metrics=metrics, record=record,
                       local_start=local_start(record, settings.timezone))
-    findings = evaluate(ruleset, ctx)
+    findings, score, status = _judge(ruleset, ctx, settings)
     return CallAnalysis(
         call_id=record.call_id, source_path=str(path), content_hash=content_hash(path),
         duration_s=audio.duration_s, started_at=record.started_at, call_record=record.contract(),
-        transcript=transcript, metrics=metrics, findings=findings, score=score_call(ruleset, findings),
-        asr_model=model_label(settings),
+        transcript=transcript, metrics=metrics, findings=findings, score=score,
+        asr_model=model_label(settings), scoring=status.scoring, scoring_reason=status.reason,
     )
+
+
+def _judge(ruleset: RuleSet, ctx: CallContext, settings: Settings) -> tuple[list[Finding], Score, CallStatus]:
+    """Every rule's finding, the score, and whether the call is scored at all (qa_engine/callstatus.py)."""
+    lang = settings.language
+    findings = evaluate(ruleset, ctx, lang=lang)
+    status = conversation_status(ctx.transcript, ctx.metrics, lang)
+    if status.scoring != "scored":
+        findings = without_conversation(findings, status, ctx.metrics, ctx.record.direction, lang)
+    else:
+        status = scorable(findings, settings.min_scorable_weight_share, lang)
+    score = score_call(ruleset, findings)
+    if status.scoring != "scored":
+        score = score.model_copy(update={"total": None})
+    return findings, score, status
 
 
 def _stereo(roles: RoleAudio, record: CallRecord, settings: Settings, model, hotwords) -> tuple[list[Utterance], CallMetrics]:

@@ -19,7 +19,9 @@ COLORS = {"pass": typer.colors.GREEN, "fail": typer.colors.RED, "n/a": typer.col
 
 def print_analysis(a: CallAnalysis, lang: str = "zh") -> None:
     t = LABELS.get(lang, LABELS["zh"])
-    score = "-" if a.score is None else f"{a.score.total:.1f}"
+    score = f"{a.score.total:.1f}" if a.score is not None and a.score.total is not None else f"- ({a.scoring_reason})"
+    if a.metrics.truncated:
+        score += f"  [truncated: {a.duration_s:.1f} s of {a.metrics.declared_duration_s:.1f} s]"
     typer.secho(f"{t['call']} {a.call_id}  {t['duration']} {a.duration_s:.1f}s  {t['score']} {score}", bold=True)
     m = a.metrics
     typer.echo(f"  {t['rings']}: {m.rings}  {t['holds']}: {len(m.holds)}  {t['dead_air']}: {len(m.dead_air)}  {t['overlaps']}: {len(m.overlaps)}")

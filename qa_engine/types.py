@@ -51,6 +51,7 @@ class DecodedAudio(BaseModel):
     samples: np.ndarray
     original_sample_rate: int
     codec: str = ""
+    declared_duration_s: float | None = Field(None, description="what the container promises (None: unknown)")
 
     @property
     def n_channels(self) -> int:
@@ -59,6 +60,12 @@ class DecodedAudio(BaseModel):
     @property
     def duration_s(self) -> float:
         return self.samples.shape[1] / self.sample_rate
+
+    @property
+    def truncated(self) -> bool:
+        """The file holds clearly less audio than its container declares (cut off while written)."""
+        declared = self.declared_duration_s
+        return declared is not None and declared - self.duration_s > max(1.0, 0.02 * declared)
 
 
 class RoleAudio(BaseModel):
@@ -111,6 +118,8 @@ class CallMetrics(BaseModel):
     music: dict[str, list[Span]] = Field(default_factory=dict, description="hold music per channel role")
     hangup_by: Speaker | None = None
     hangup_source: Literal["call_record", "audio", "unknown"] = "unknown"
+    truncated: bool = Field(False, description="the file holds less audio than its container declares")
+    declared_duration_s: float | None = Field(None, description="the duration the container declares")
     speech: dict[str, list[Span]] = Field(default_factory=dict)
     agent: SpeakerMetrics = Field(default_factory=SpeakerMetrics)
     customer: SpeakerMetrics = Field(default_factory=SpeakerMetrics)
@@ -145,7 +154,7 @@ class Finding(BaseModel):
 
 
 class Score(BaseModel):
-    total: float
+    total: float | None = Field(description="0-100; None when the call is not scored (see CallAnalysis.scoring)")
     sections: dict[str, float] = Field(default_factory=dict)
     zeroed_by: list[str] = Field(default_factory=list)
     ruleset_version: str = ""
@@ -171,6 +180,9 @@ class CallAnalysis(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     score: Score | None = None
     asr_model: str = ""
+    scoring: Literal["scored", "no_agent_speech", "unanswered", "not_scorable"] = Field(
+        "scored", description="whether the call was scored, and if not why (qa_engine/callstatus.py)")
+    scoring_reason: str = ""
 
     def to_contract(self) -> dict:
         """The JSON object printed by ``qa-engine analyze --json``."""
@@ -180,6 +192,9 @@ class CallAnalysis(BaseModel):
             "duration_s": round(self.duration_s, 2),
             "score": self.score.total if self.score else None,
             "score_detail": self.score.model_dump() if self.score else None,
+            "status": self.scoring,
+            "status_reason": self.scoring_reason,
+            "truncated": self.metrics.truncated,
             "call_record": self.call_record,
             # Speaker turns, each with its words and their times (STANDARDS.md contract).
             "transcript": [u.model_dump() for u in self.transcript],

@@ -153,7 +153,7 @@ def test_over_long_m4a_is_an_audio_error(tmp_path):
 
 def _decoded(tmp_path, settings, channels: int):
     path = tmp_path / "c.wav"
-    sf.write(path, _tone(8000, 0.5, channels), 8000, subtype="PCM_16")
+    sf.write(path, _tone(8000, 1.5, channels), 8000, subtype="PCM_16")
     return decode_audio(path, settings)
 
 
@@ -184,3 +184,35 @@ def test_content_hash_is_sha256_of_bytes(tmp_path):
     path = tmp_path / "x.bin"
     path.write_bytes(b"abc" * 1_000_000)
     assert content_hash(path) == hashlib.sha256(b"abc" * 1_000_000).hexdigest()
+
+
+def test_a_wav_cut_off_while_written_is_decoded_and_marked_truncated(tmp_path, settings):
+    # A disk filled during recording: the header promises 20 s, the file holds the first 6 s.
+    whole = tmp_path / "whole.wav"
+    sf.write(whole, _tone(8000, 20.0, 2), 8000, subtype="PCM_16")
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(whole.read_bytes()[: 44 + 6 * 8000 * 4])
+    audio = decode_audio(cut, settings)
+    assert round(audio.duration_s, 1) == 6.0 and round(audio.declared_duration_s, 1) == 20.0 and audio.truncated
+    assert not decode_audio(whole, settings).truncated
+
+
+def test_an_mp3_cut_off_is_marked_truncated(tmp_path, settings):
+    whole = tmp_path / "whole.mp3"
+    sf.write(whole, _tone(8000, 20.0, 1), 8000, format="MP3", subtype="MPEG_LAYER_III")
+    cut = tmp_path / "cut.mp3"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    audio = decode_audio(cut, settings)
+    assert audio.truncated and audio.declared_duration_s > audio.duration_s + 5
+    assert not decode_audio(whole, settings).truncated
+
+
+def test_a_recording_under_the_minimum_duration_is_refused_naming_the_cut(tmp_path, settings):
+    whole = tmp_path / "whole.wav"
+    sf.write(whole, _tone(8000, 93.0, 2), 8000, subtype="PCM_16")
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(whole.read_bytes()[:3000])  # the first 3 KB of a 93 s call
+    _assert_error_names_file(cut, settings, "under the minimum of 1 s")
+    with pytest.raises(AudioError, match="declares 93.0 s: the file is cut off"):
+        decode_audio(cut, settings)
+    assert decode_audio(cut, Settings(data_dir=tmp_path, min_duration_s=0.05)).truncated

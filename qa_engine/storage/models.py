@@ -47,6 +47,10 @@ class Call(SQLModel, table=True):
     duration_s: float | None = None
     asr_model: str | None = Field(default=None, max_length=256)
     score: float | None = Field(default=None, index=True)
+    # scored | no_agent_speech | unanswered | not_scorable (qa_engine/callstatus.py): an unscored
+    # call has score None, stays out of averages and is counted apart.
+    scoring: str = Field(default="scored", index=True, max_length=16)
+    scoring_reason: str | None = None
     critical_failed: bool = Field(default=False, index=True)
     review_status: str = Field(default="pending", index=True, max_length=16)
     current_analysis_id: int | None = None

@@ -91,6 +91,7 @@ def _fill_call(call: Call, a: CallAnalysis, local_date) -> None:
     call.started_at, call.local_date = a.started_at, local_date
     call.hangup_by = a.metrics.hangup_by
     call.duration_s, call.asr_model, call.record = a.duration_s, a.asr_model, rec
+    call.scoring, call.scoring_reason = a.scoring, a.scoring_reason or None
     call.updated_at = utcnow()
 
 
