@@ -100,6 +100,36 @@ def score(value: float | None) -> str:
     return "–" if value is None else f"{value:g}"
 
 
+def unscored(call: dict) -> bool:
+    """The engine did not score the call (no conversation, or too few rules decidable)."""
+    return call.get("scoring", "scored") != "scored"
+
+
+def call_score(call: dict) -> str:
+    """The automatic score, or 未评分 for a call the engine did not score (never a 100 or a 0)."""
+    return t("not_scored") if unscored(call) and call.get("score") is None else score(call.get("score"))
+
+
+def scoring_label(call: dict) -> str:
+    return t(f"scoring_{call.get('scoring', 'scored')}")
+
+
+def not_scored_text(call: dict) -> str:
+    """``未评分：<reason>`` (the reason is stored in the engine's language)."""
+    return t("not_scored_reason").format(reason=call.get("scoring_reason") or scoring_label(call),
+                                         label=scoring_label(call))
+
+
+def truncation_text(call: dict) -> str | None:
+    """``录音不完整：仅 28.1 秒，文件头声明 106.9 秒`` for a recording cut off while written, else None."""
+    if not call.get("truncated"):
+        return None
+    declared = call.get("declared_duration_s")
+    if declared is None or call.get("duration_s") is None:
+        return t("truncated")
+    return t("truncated_warning").format(got=call["duration_s"], declared=declared)
+
+
 def require_user() -> dict:
     """The logged-in user; stops the page when nobody is logged in (pages run only after login)."""
     user = data.user()

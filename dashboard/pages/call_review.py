@@ -69,14 +69,20 @@ team = f"（{call['team']}）" if call.get("team") else ""
 st.caption(f"{t('started')}：{ui.local_time(call['started_at'])} · {t('agent')}：{ui.agent_label(call['agent_id'])}{team} · "
            f"{t('direction')}：{t(call['direction']) if call['direction'] else '–'} · "
            f"{t('customer_number')}：{call['customer_number'] or '–'} · {t('duration')}：{ui.mmss(call['duration_s'])}")
+cut = ui.truncation_text(call)
+if cut:
+    # Everything below was measured on the part that was recorded: say so before any number.
+    st.warning(cut, icon=":material/content_cut:")
 
 main, side = st.columns([3, 2], gap="large")
 
 with side:
     m1, m2, m3 = st.columns(3)
-    m1.metric(t("auto_score"), ui.score(review["auto_score"]))
+    m1.metric(t("auto_score"), ui.call_score(call))
     m2.metric(t("suggested_score"), ui.score(review["suggested_score"]))
     m3.metric(t("final_score"), ui.score(review["final_score"]))
+    if ui.unscored(call):
+        st.warning(ui.not_scored_text(call), icon=":material/block:")
     if call["critical_failed"]:
         st.error(t("critical_failed"))
     sections = (detail["analysis"] or {}).get("section_scores") or []
@@ -190,8 +196,13 @@ with main:
                     data.add_deduction(call_id, points, reason.strip())
                     st.rerun()
             with st.form("finalise"):
-                suggested = review["suggested_score"] if review["suggested_score"] is not None else 0.0
-                final = st.number_input(t("final_score"), 0.0, 100.0, float(suggested), 0.5)
+                suggested = review["suggested_score"]
+                if suggested is None and ui.unscored(call):
+                    # No default: an empty field keeps the call unscored instead of finalising it at 0.
+                    st.caption(t("unscored_finalise"))
+                    final = st.number_input(t("final_score"), 0.0, 100.0, None, 0.5)
+                else:
+                    final = st.number_input(t("final_score"), 0.0, 100.0, float(suggested or 0.0), 0.5)
                 note = st.text_input(t("comment"), key="final_comment")
                 if st.form_submit_button(t("finalise"), type="primary"):
                     data.finalise(call_id, final, note)

@@ -1,4 +1,5 @@
-"""主管日报: the day's scorecards per agent, team totals, trends, most-failed rules, drill-down."""
+"""主管日报: the day's scorecards per agent, team totals, trends, most-failed rules, drill-down. Calls the
+engine did not score are out of the averages and counted apart (无对话录音, 未评分)."""
 
 from __future__ import annotations
 
@@ -24,10 +25,18 @@ c2.metric(t("avg_score"), ui.score(team["avg_score"]))
 c3.metric(t("min_score"), ui.score(team["min_score"]))
 c4.metric(t("critical_failed"), team["critical_failed"])
 c5.metric(t("aht"), ui.mmss(team["avg_handle_s"]))
+apart = [t("avg_over_scored").format(n=team["scored_calls"])]
+if team["no_conversation"]:
+    apart.append(t("no_conversation_n").format(n=team["no_conversation"]))
+if team["not_scorable"]:
+    apart.append(t("not_scorable_n").format(n=team["not_scorable"]))
+if len(apart) > 1:  # say what the averages leave out only when they leave something out
+    st.caption(" · ".join(apart))
 
 st.subheader(t("scorecard"))
 rows = [{t("rank"): r["rank"], t("work_no"): r["agent_id"], t("agent_name"): r.get("agent_name") or "–",
-         t("team_name"): r.get("team") or "–", t("total_calls"): r["calls"], t("avg_score"): r["avg_score"],
+         t("team_name"): r.get("team") or "–", t("total_calls"): r["calls"], t("scored_calls"): r["scored_calls"],
+         t("no_conversation"): r["no_conversation"], t("not_scored"): r["not_scorable"], t("avg_score"): r["avg_score"],
          t("min_score"): r["min_score"], t("critical_failed"): r["critical_failed"],
          t("fails"): sum(r["fails"].values()), t("hold_time"): r["hold_total_s"], t("dead_air_time"): r["dead_air_total_s"],
          t("aht_s"): r["avg_handle_s"]} for r in card["agents"]]
@@ -35,7 +44,9 @@ st.dataframe(rows, hide_index=True, width="stretch")
 
 st.subheader(t("team_rows"))
 team_rows = [(x["team"], x) for x in card.get("teams", [])] + [(t("overall"), team)]
-st.dataframe([{t("team_name"): name, t("agent_count"): x["agents"], t("total_calls"): x["calls"], t("avg_score"): x["avg_score"],
+st.dataframe([{t("team_name"): name, t("agent_count"): x["agents"], t("total_calls"): x["calls"],
+               t("scored_calls"): x["scored_calls"], t("no_conversation"): x["no_conversation"],
+               t("not_scored"): x["not_scorable"], t("avg_score"): x["avg_score"],
                t("min_score"): x["min_score"], t("critical_failed"): x["critical_failed"],
                t("fails"): sum(x["fails"].values()), t("hold_time"): x["hold_total_s"],
                t("dead_air_time"): x["dead_air_total_s"], t("aht_s"): x["avg_handle_s"]} for name, x in team_rows],
@@ -83,8 +94,8 @@ agent = st.selectbox(t("agent"), [r["agent_id"] for r in card["agents"]], key="d
 items, _n = data.calls({"date_from": day, "date_to": day, "agent_id": agent}, page_size=200, order="score")
 for c in items:
     c1, c2 = st.columns([5, 1])
-    c1.markdown(f"`{c['call_id']}` {ui.local_time(c['started_at'])} · {t('auto_score')} {ui.score(c['score'])}"
-                + (" ⚠️" if c["critical_failed"] else ""))
+    c1.markdown(f"`{c['call_id']}` {ui.local_time(c['started_at'])} · {t('auto_score')} {ui.call_score(c)}"
+                + (f" · {ui.scoring_label(c)}" if ui.unscored(c) else "") + (" ⚠️" if c["critical_failed"] else ""))
     if c2.button(t("open_call"), key=f"d_open_{c['call_id']}"):
         st.session_state["call_id"] = c["call_id"]
         st.switch_page("pages/call_review.py")

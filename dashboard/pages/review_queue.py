@@ -1,4 +1,5 @@
-"""质检复核: the review queue, worst calls first, with filters."""
+"""质检复核: the review queue, worst calls first, with filters; the calls the engine did not score
+(未评分 / 无对话) listed apart with the reason."""
 
 from __future__ import annotations
 
@@ -28,24 +29,38 @@ filters = {"date_from": date_from, "date_to": date_to, "agent_id": agent, "revie
            "rule_id": rule, "outcome": outcome if rule else None,
            "score_min": low if low > 0 else None, "score_max": high if high < 100 else None}
 page_no = st.session_state.get("q_page", 1)
-items, total = data.calls(filters, page=page_no, page_size=50, order="queue")
-st.caption(f"{t('total_calls')}：{total}")
-if not items:
+# Calls the engine did not score are a group of their own, not perfect calls among the scored ones.
+items, total = data.calls(filters | {"scoring": "scored"}, page=page_no, page_size=50, order="queue")
+unscored, n_unscored = data.calls(filters | {"scoring": "unscored"}, page=1, page_size=200, order="queue")
+st.caption(f"{t('total_calls')}：{total}" + (f" · {t('unscored_group')}：{n_unscored}" if n_unscored else ""))
+if not items and not unscored:
     st.info(t("no_calls"))
     st.stop()
 
-rows = [{"ID": c["call_id"], t("started"): ui.local_time(c["started_at"]), t("agent"): ui.agent_label(c["agent_id"]), t("team_name"): c.get("team") or "–",
-         t("direction"): t(c["direction"]) if c["direction"] else "–", t("auto_score"): c["score"],
-         t("final_score"): ui.score(c["final_score"]), t("critical_failed"): "⚠" if c["critical_failed"] else "",
-         t("review_status"): t(f"status_{c['review_status']}")} for c in items]
-st.dataframe(rows, hide_index=True, width="stretch", height=min(35 * (len(rows) + 1) + 3, 720))
-pages = max(1, (total + 49) // 50)
-if pages > 1:
-    st.number_input(t("page_n"), 1, pages, key="q_page")
+if items:
+    rows = [{"ID": c["call_id"], t("started"): ui.local_time(c["started_at"]), t("agent"): ui.agent_label(c["agent_id"]),
+             t("team_name"): c.get("team") or "–", t("direction"): t(c["direction"]) if c["direction"] else "–",
+             t("auto_score"): c["score"], t("final_score"): ui.score(c["final_score"]),
+             t("critical_failed"): "⚠" if c["critical_failed"] else "",
+             t("review_status"): t(f"status_{c['review_status']}")} for c in items]
+    st.dataframe(rows, hide_index=True, width="stretch", height=min(35 * (len(rows) + 1) + 3, 720))
+    pages = max(1, (total + 49) // 50)
+    if pages > 1:
+        st.number_input(t("page_n"), 1, pages, key="q_page")
+
+if unscored:
+    st.subheader(f"{t('unscored_group')}（{n_unscored}）")
+    st.caption(t("unscored_intro"))
+    st.dataframe([{"ID": c["call_id"], t("started"): ui.local_time(c["started_at"]), t("agent"): ui.agent_label(c["agent_id"]),
+                   t("team_name"): c.get("team") or "–", t("scoring_status"): ui.scoring_label(c),
+                   t("reason"): c.get("scoring_reason") or "–",
+                   t("duration"): ui.mmss(c["duration_s"]) + (f" · {t('truncated')}" if c.get("truncated") else ""),
+                   t("final_score"): ui.score(c["final_score"]), t("review_status"): t(f"status_{c['review_status']}")}
+                  for c in unscored], hide_index=True, width="stretch")
 
 c1, c2 = st.columns([3, 1])
-labels = {c["call_id"]: f"{c['call_id']} · {ui.agent_label(c['agent_id'])} · {t('auto_score')} {ui.score(c['score'])}"
-          for c in items}
+labels = {c["call_id"]: f"{c['call_id']} · {ui.agent_label(c['agent_id'])} · {t('auto_score')} {ui.call_score(c)}"
+          for c in items + unscored}
 chosen = c1.selectbox(t("choose_call"), list(labels), format_func=labels.get, key="q_choice")
 if c2.button(t("open_call"), key="q_open", type="primary"):
     st.session_state["call_id"] = chosen

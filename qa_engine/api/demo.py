@@ -14,7 +14,8 @@ from pathlib import Path
 from sqlmodel import Session
 
 from qa_engine.config import Settings
-from qa_engine.types import CallAnalysis, CallMetrics, Evidence, Finding, Hold, Score, SpeakerMetrics, Span, Utterance
+from qa_engine.types import (CallAnalysis, CallMetrics, Evidence, Finding, Hold, Score, SpeakerMetrics, Span, ToneBurst,
+                             Utterance)
 
 CST = timezone(timedelta(hours=8))
 DEMO_PHONE = "13900001234"
@@ -102,6 +103,30 @@ def demo_analysis(call_id: str, *, source_path: str, agent_id: str = "108", cust
                         metrics=metrics, findings=findings,
                         score=score,
                         asr_model="demo")
+
+
+UNANSWERED_REASON = "无人接听：回铃 5 声后录音结束，座席没有讲话"
+
+
+def demo_unscored(call_id: str, *, source_path: str, agent_id: str = "108", started_at: datetime | None = None,
+                  scoring: str = "unanswered", reason: str = UNANSWERED_REASON, duration_s: float = 28.1,
+                  declared_duration_s: float | None = 106.9) -> CallAnalysis:
+    """A call the engine did not score, as the pipeline stores it (qa_engine/callstatus.py): no
+    transcript, every rule n/a with the reason (an unanswered inbound call fails the ring rule), a
+    null total; by default a recording cut off at 28.1 s of the 106.9 s its header declares."""
+    base = demo_analysis(call_id, source_path=source_path, agent_id=agent_id, started_at=started_at, fails=())
+    missed = scoring == "unanswered"
+    findings = [f.model_copy(update={"outcome": "fail" if missed and f.rule_id == "open.answer_within_3_rings" else "n/a",
+                                     "message": reason, "evidence": []}) for f in base.findings]
+    ruleset = _ruleset()
+    score = score_call(ruleset, findings) if ruleset is not None else Score(total=None, ruleset_version=RULESET)
+    rings = [ToneBurst(start=i * 5.0, end=i * 5.0 + 1.0, channel="left", freq_hz=450.0) for i in range(5)] if missed else []
+    cut = declared_duration_s is not None and declared_duration_s - duration_s > 1.0
+    metrics = CallMetrics(duration_s=duration_s, ringback=rings, truncated=cut, declared_duration_s=declared_duration_s)
+    return base.model_copy(update={
+        "duration_s": duration_s, "transcript": [], "metrics": metrics, "findings": findings,
+        "score": score.model_copy(update={"total": None, "ruleset_version": base.score.ruleset_version}),
+        "scoring": scoring, "scoring_reason": reason})
 
 
 def _ruleset():

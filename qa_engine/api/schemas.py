@@ -30,6 +30,11 @@ class CallListItem(BaseModel):
     final_score: float | None = Field(description="the inspector's score once the review is final")
     critical_failed: bool
     review_status: str
+    scoring: Literal["scored", "no_agent_speech", "unanswered", "not_scorable"] = Field(
+        "scored", description="scored, or why the call has no automatic score (score is then null)")
+    scoring_reason: str | None = Field(None, description="why the call is not scored, in the engine's language")
+    truncated: bool = Field(False, description="the file holds less audio than its header declares (cut off)")
+    declared_duration_s: float | None = Field(None, description="the duration the file header declares")
 
 
 class CallPage(BaseModel):
@@ -120,7 +125,10 @@ class ScorecardRow(BaseModel):
     hold_total_s: float | None
     dead_air_total_s: float | None
     avg_handle_s: float | None
-    rank: int | None = None
+    rank: int | None = Field(None, description="by average score; null for an agent without a scored call")
+    scored_calls: int = Field(description="calls with a score (automatic, or the human final one); averages are over these")
+    no_conversation: int = Field(description="calls without a score in which the agent never spoke (no_agent_speech, unanswered)")
+    not_scorable: int = Field(description="calls without a score: too few rules could be decided")
 
 
 class TeamTotals(BaseModel):
@@ -134,6 +142,9 @@ class TeamTotals(BaseModel):
     hold_total_s: float | None
     dead_air_total_s: float | None
     avg_handle_s: float | None
+    scored_calls: int = Field(description="calls with a score (automatic, or the human final one); averages are over these")
+    no_conversation: int = Field(description="calls without a score in which the agent never spoke (no_agent_speech, unanswered)")
+    not_scorable: int = Field(description="calls without a score: too few rules could be decided")
 
 
 class Scorecard(BaseModel):

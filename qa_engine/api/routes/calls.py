@@ -29,12 +29,16 @@ def calls(session: SessionDep, user: AnyUser,
           direction: str | None = None, score_min: float | None = None, score_max: float | None = None,
           rule_id: str | None = None, outcome: str | None = None, review_status: str | None = None,
           status_: Annotated[str | None, Query(alias="status")] = None, customer_number: str | None = None,
+          scoring: Literal["scored", "unscored", "no_agent_speech", "unanswered", "not_scorable"] | None = None,
           order: Annotated[Literal["queue", "-started_at", "started_at", "score", "-score"], Query()] = "-started_at",
           page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=500)] = 50):
-    """Calls matching the filters, one page at a time. ``order=queue`` puts the worst calls first."""
+    """Calls matching the filters, one page at a time. ``order=queue`` puts the worst calls first and the
+    calls the engine did not score (``scoring`` other than ``scored``: no conversation, not scorable) in a
+    group of their own after them; ``scoring=unscored`` lists that group alone."""
     filters = CallFilters(date_from=date_from, date_to=date_to, agent_id=own_agent_filter(user, agent_id),
                           direction=direction, score_min=score_min, score_max=score_max, rule_id=rule_id,
-                          outcome=outcome, review_status=review_status, status=status_, customer_number=customer_number)
+                          outcome=outcome, review_status=review_status, status=status_, customer_number=customer_number,
+                          scoring=scoring)
     items, total = list_calls(session, filters=filters, page=page, page_size=page_size, order=order)
     return CallPage(items=items, total=total, page=page, page_size=page_size)
 

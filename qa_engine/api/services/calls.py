@@ -29,6 +29,8 @@ class CallFilters(BaseModel):
     review_status: str | None = Field(default=None, description="pending | in_review | final | open (= not final)")
     status: str | None = Field(default=None, description="analysed | failed")
     customer_number: str | None = None
+    scoring: str | None = Field(default=None, description="scored | unscored (any other) | no_agent_speech | "
+                                                          "unanswered | not_scorable")
 
 
 def get_call(session: Session, *, call_id: str) -> Call | None:
@@ -55,6 +57,10 @@ def _conditions(f: CallFilters) -> list:
         conds.append(Call.review_status == f.review_status)
     if f.rule_id:
         conds.append(_rule_condition(f))
+    if f.scoring == "unscored":
+        conds.append(Call.scoring != "scored")
+    elif f.scoring:
+        conds.append(Call.scoring == f.scoring)
     return conds
 
 
@@ -70,8 +76,11 @@ def _rule_condition(f: CallFilters):
 
 def _order(order: str) -> list:
     if order == "queue":
-        # Worst first: critical failures, then the lowest scores; unscored calls last.
-        return [Call.critical_failed.desc(), Call.score.is_(None), Call.score.asc(), Call.id]
+        # Worst first: critical failures, then the lowest scores. Calls the engine did not score
+        # (nobody answered, not scorable) form their own group after them: they are not perfect
+        # calls to sort among the good ones.
+        return [Call.scoring != "scored", Call.critical_failed.desc(), Call.score.is_(None), Call.score.asc(),
+                Call.scoring, Call.id]
     column = {"started_at": Call.started_at, "score": Call.score}[order.lstrip("-")]
     return [column.desc() if order.startswith("-") else column.asc(), Call.id.desc()]
 
@@ -81,19 +90,28 @@ def list_calls(session: Session, *, filters: CallFilters, page: int = 1, page_si
     """One page of calls matching ``filters`` and the total number that match."""
     conds = _conditions(filters)
     total = session.exec(select(func.count()).select_from(Call).where(*conds)).one()
-    stmt = (select(Call, Review.final_score, Review.status).outerjoin(Review, Review.call_pk == Call.id)
+    # Truncation lives in the stored metrics object: read just those two fields, not the whole JSON.
+    stmt = (select(Call, Review.final_score, MetricsRow.data["truncated"].as_boolean(),
+                   MetricsRow.data["declared_duration_s"].as_float())
+            .outerjoin(Review, Review.call_pk == Call.id).outerjoin(MetricsRow, MetricsRow.call_pk == Call.id)
             .where(*conds).order_by(*_order(order)).offset((page - 1) * page_size).limit(page_size))
     directory = catalog.agents(session)
-    items = [_list_item(call, final_score, directory) for call, final_score, _status in session.exec(stmt)]
+    items = [_list_item(call, final_score, directory, {"truncated": cut, "declared_duration_s": declared})
+             for call, final_score, cut, declared in session.exec(stmt)]
     return items, total
 
 
-def _list_item(call: Call, final_score: float | None, directory: dict[str, dict] | None = None) -> dict:
+def _list_item(call: Call, final_score: float | None, directory: dict[str, dict] | None = None,
+               metrics: dict | None = None) -> dict:
+    metrics = metrics or {}
     return catalog.with_agent({
         "call_id": call.call_id, "started_at": call.started_at, "local_date": call.local_date,
         "agent_id": call.agent_id, "direction": call.direction, "customer_number": call.customer_number,
         "duration_s": call.duration_s, "status": call.status, "score": call.score, "final_score": final_score,
         "critical_failed": call.critical_failed, "review_status": call.review_status,
+        "scoring": call.scoring, "scoring_reason": call.scoring_reason,
+        # Metrics stored before truncation was measured lack the fields: not known to be cut off.
+        "truncated": bool(metrics.get("truncated")), "declared_duration_s": metrics.get("declared_duration_s"),
     }, directory or {})
 
 
@@ -111,13 +129,14 @@ def call_detail(session: Session, *, call: Call, ruleset_version: str | None = N
                           ruleset_version=analysis.ruleset_version if analysis else None)
     metrics = session.get(MetricsRow, call.id)
     transcript = session.exec(select(UtteranceRow).where(UtteranceRow.call_pk == call.id).order_by(UtteranceRow.idx))
+    data = metrics.data if metrics else {}
     return {
-        "call": _list_item(call, review["final_score"], catalog.agents(session)) | {"source_path": call.source_path, "record": call.record,
-                                          "error": call.error, "hangup_by": call.hangup_by},
+        "call": _list_item(call, review["final_score"], catalog.agents(session), data)
+        | {"source_path": call.source_path, "record": call.record, "error": call.error, "hangup_by": call.hangup_by},
         "analysis": _analysis_dict(analysis),
         "analyses": [_analysis_dict(a) for a in list_analyses(session, call=call)],
         "transcript": [{"speaker": u.speaker, "start": u.start, "end": u.end, "text": u.text} for u in transcript],
-        "metrics": metrics.data if metrics else {},
+        "metrics": data,
         "findings": findings,
         "review": review,
         "crm_panel": f"/api/crm/customers/by-phone/{call.customer_number}" if call.customer_number else None,

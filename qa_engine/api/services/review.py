@@ -127,7 +127,8 @@ def rescore(findings: list[dict], ruleset_version: str | None = None):
 def suggested_score(session: Session, *, call: Call, findings: list[dict] | None = None,
                     ruleset_version: str | None = None) -> float | None:
     """The call re-scored by the rule engine after the human verdicts, minus the manual deductions,
-    between 0 and 100; 0 while a critical rule still fails (automatic or by the inspector)."""
+    between 0 and 100; 0 while a critical rule still fails (automatic or by the inspector). None for a
+    call the engine did not score until the inspector gives a verdict."""
     if findings is None:
         from qa_engine.api.services.calls import _findings
 
@@ -135,6 +136,11 @@ def suggested_score(session: Session, *, call: Call, findings: list[dict] | None
         findings = _findings(session, analysis.id) if analysis else []
         ruleset_version = ruleset_version or (analysis.ruleset_version if analysis else None)
     if call.score is None and not findings:
+        return None
+    if call.scoring != "scored" and not any(f.get("verdict") for f in findings):
+        # The engine's findings of an unscored call are n/a for want of a conversation: scoring them
+        # would make a call nobody answered a perfect (or zero) call. Only the inspector's verdicts
+        # give such a call a score to suggest.
         return None
     if not findings:
         base = call.score

@@ -1,7 +1,10 @@
 """Daily scorecards per agent, team totals and ranking, weekly trends, most-failed rules, export.
 
 A call's score here is the human final score when its review is final, else the automatic one.
-Failures per rule count the automatic findings of each call's current analysis.
+A call without such a score (an unscored call nobody scored by hand: no agent speech, unanswered,
+not scorable) stays out of every average and of the ranking and is counted apart, so a recording
+nobody answered is neither a perfect call nor a zero. Failures per rule count the automatic findings
+of each call's current analysis.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import io
 from collections import defaultdict
 from datetime import date, timedelta
 
-from sqlalchemy import case, func
+from sqlalchemy import and_, case, func
 from sqlmodel import Session, select
 
 from qa_engine.api.services import catalog
@@ -19,11 +22,18 @@ from qa_engine.storage.app_models import Review
 from qa_engine.storage.models import Call, FindingRow, MetricsRow
 
 COLUMNS = ("agent_id", "agent_name", "team", "calls", "avg_score", "min_score", "critical_failed", "fails", "hold_total_s",
-           "dead_air_total_s", "avg_handle_s", "rank")
+           "dead_air_total_s", "avg_handle_s", "rank", "scored_calls", "no_conversation", "not_scorable")
+# Unscored calls counted together as "无对话录音": the agent never spoke.
+NO_CONVERSATION = ("no_agent_speech", "unanswered")
 
 
 def _effective_score():
     return case((Review.status == "final", Review.final_score), else_=Call.score)
+
+
+def _unscored_count(score, scorings: tuple[str, ...]):
+    """Calls of these scoring states that have no score (automatic or human final) to average."""
+    return func.sum(case((and_(Call.scoring.in_(scorings), score.is_(None)), 1), else_=0))
 
 
 def _agent_key():
@@ -34,9 +44,11 @@ def _agent_key():
 
 def _per_agent(session: Session, date_from: date, date_to: date, agent_id: str | None) -> list:
     score = _effective_score()
+    # AVG and MIN skip NULL scores; handle time is averaged over the same scored calls.
     stmt = (select(_agent_key(), func.count(Call.id), func.avg(score), func.min(score),
                    func.sum(case((Call.critical_failed, 1), else_=0)), func.sum(MetricsRow.hold_total_s),
-                   func.sum(MetricsRow.dead_air_total_s), func.avg(Call.duration_s))
+                   func.sum(MetricsRow.dead_air_total_s), func.avg(case((score.is_not(None), Call.duration_s))),
+                   func.count(score), _unscored_count(score, NO_CONVERSATION), _unscored_count(score, ("not_scorable",)))
             .outerjoin(Review, Review.call_pk == Call.id).outerjoin(MetricsRow, MetricsRow.call_pk == Call.id)
             .where(Call.local_date >= date_from, Call.local_date <= date_to, Call.status == "analysed")
             .group_by(_agent_key()))
@@ -62,41 +74,54 @@ def scorecard(session: Session, *, date_from: date, date_to: date | None = None,
     fails: dict[str, dict[str, int]] = defaultdict(dict)
     for agent, rule_id, n in _fails(session, date_from, date_to, agent_id):
         fails[agent or ""][rule_id] = n
-    rows = []
-    for agent, n, avg, low, crit, hold, dead, aht in _per_agent(session, date_from, date_to, agent_id):
-        rows.append({"agent_id": agent or "", "calls": n, "avg_score": _r(avg), "min_score": _r(low),
-                     "critical_failed": int(crit or 0), "fails": fails.get(agent or "", {}),
-                     "hold_total_s": _r(hold or 0), "dead_air_total_s": _r(dead or 0), "avg_handle_s": _r(aht)})
+    rows = [_agent_row(r, fails) for r in _per_agent(session, date_from, date_to, agent_id)]
     directory = catalog.agents(session)
     for row in rows:
         catalog.with_agent(row, directory)
-    rows.sort(key=lambda r: (-(r["avg_score"] if r["avg_score"] is not None else -1), r["agent_id"]))
-    for rank, row in enumerate(rows, 1):
-        row["rank"] = rank
+    _rank(rows)
     teams = sorted({r["team"] for r in rows if r["team"]})
     return {"date_from": date_from, "date_to": date_to, "agents": rows,
             "teams": [_team([r for r in rows if r["team"] == name], name) for name in teams],
             "team": _team(rows)}
 
 
+def _agent_row(result, fails: dict[str, dict[str, int]]) -> dict:
+    agent, n, avg, low, crit, hold, dead, aht, scored, no_talk, unscorable = result
+    return {"agent_id": agent or "", "calls": n, "avg_score": _r(avg), "min_score": _r(low),
+            "critical_failed": int(crit or 0), "fails": fails.get(agent or "", {}),
+            "hold_total_s": _r(hold or 0), "dead_air_total_s": _r(dead or 0), "avg_handle_s": _r(aht),
+            "scored_calls": scored, "no_conversation": int(no_talk or 0), "not_scorable": int(unscorable or 0)}
+
+
+def _rank(rows: list[dict]) -> None:
+    """Sort by average score; only agents with a scored call get a rank (the others come last)."""
+    rows.sort(key=lambda r: (r["avg_score"] is None, -(r["avg_score"] or 0), r["agent_id"]))
+    for rank, row in enumerate(rows, 1):
+        row["rank"] = rank if row["avg_score"] is not None else None
+
+
 def _team(rows: list[dict], name: str | None = None) -> dict:
-    """Totals over ``rows``: one team's (``name``) or, without a name, everybody's."""
+    """Totals over ``rows``: one team's (``name``) or, without a name, everybody's. Averages are
+    weighted by each agent's scored calls, the only calls their averages hold."""
     calls = sum(r["calls"] for r in rows)
-    scored = [(r["avg_score"], r["calls"]) for r in rows if r["avg_score"] is not None]
+    scored = [(r["avg_score"], r["scored_calls"]) for r in rows if r["avg_score"] is not None]
     fails: dict[str, int] = defaultdict(int)
     for r in rows:
         for rule_id, n in r["fails"].items():
             fails[rule_id] += n
     weight = sum(n for _s, n in scored)
+    handled = [(r["avg_handle_s"], r["scored_calls"]) for r in rows if r["avg_handle_s"] is not None]
+    handled_n = sum(n for _s, n in handled)
     return {
-        "team": name, "agents": len(rows), "calls": calls,
+        "team": name, "agents": len(rows), "calls": calls, "scored_calls": weight,
+        "no_conversation": sum(r["no_conversation"] for r in rows), "not_scorable": sum(r["not_scorable"] for r in rows),
         "avg_score": _r(sum(s * n for s, n in scored) / weight) if weight else None,
         "min_score": min((r["min_score"] for r in rows if r["min_score"] is not None), default=None),
         "critical_failed": sum(r["critical_failed"] for r in rows),
         "fails": dict(sorted(fails.items(), key=lambda kv: -kv[1])),
         "hold_total_s": _r(sum(r["hold_total_s"] for r in rows)),
         "dead_air_total_s": _r(sum(r["dead_air_total_s"] for r in rows)),
-        "avg_handle_s": _r(sum((r["avg_handle_s"] or 0) * r["calls"] for r in rows) / calls) if calls else None,
+        "avg_handle_s": _r(sum(s * n for s, n in handled) / handled_n) if handled_n else None,
     }
 
 
