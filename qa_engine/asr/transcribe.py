@@ -212,6 +212,16 @@ def _outside(w: Word, exclude: Sequence[Span]) -> Word:
     return w if (start, end) == (w.start, w.end) else w.model_copy(update={"start": start, "end": end})
 
 
+def _on_speech(w: Word, speech: Sequence[Span]) -> Word:
+    """``w`` kept inside the speech span it overlaps most: the aligner puts a window's first word
+    at the window's start, in the pause kept before the speech (see qa_engine.asr.layout)."""
+    best = max(speech, key=lambda s: min(w.end, s.end) - max(w.start, s.start), default=None)
+    if best is None or min(w.end, best.end) <= max(w.start, best.start):
+        return w
+    start, end = max(w.start, best.start), min(w.end, best.end)
+    return w if (start, end) == (w.start, w.end) else w.model_copy(update={"start": start, "end": end})
+
+
 def _guard(seg, exclude: Sequence[Span], speech: Sequence[Span]) -> AsrSegment | None:
     """The faster-whisper segment as an AsrSegment, or None when it is (or has become) invented text."""
     if seg.no_speech_prob > NO_SPEECH_PROB and seg.avg_logprob < LOW_LOGPROB:
@@ -231,7 +241,7 @@ def _guard(seg, exclude: Sequence[Span], speech: Sequence[Span]) -> AsrSegment |
                 if not _inside((w.start + w.end) / 2, exclude)
                 and _near_speech(w.start, w.end, speech, SPEECH_TOLERANCE_S)
                 and not (w.end - w.start < MIN_WORD_S and w.probability < MIN_WORD_PROB)]
-        kept = drop_loops([_outside(w, exclude) for w in kept])
+        kept = drop_loops([_on_speech(_outside(w, exclude), speech) for w in kept])
         if not kept:
             return None
         text = "".join(w.text for w in kept)

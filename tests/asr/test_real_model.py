@@ -14,6 +14,7 @@ from qa_engine.asr.model import load_model
 from qa_engine.asr.scoring import cer, normalize
 from qa_engine.asr.transcribe import domain_hotwords, transcribe
 from qa_engine.config import REPO_ROOT, Settings
+from qa_engine.rules import load_ruleset
 
 pytestmark = pytest.mark.slow
 SR = 16000
@@ -32,7 +33,7 @@ def model(settings):
 
 @pytest.fixture(scope="module")
 def hotwords(settings):
-    return domain_hotwords(settings)
+    return domain_hotwords(load_ruleset(settings.rules_dir).hotword_lists())
 
 
 def clips() -> list[tuple[np.ndarray, str]]:

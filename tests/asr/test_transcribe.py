@@ -257,3 +257,10 @@ def test_decoder_loops_are_cut_back(settings):
 def test_phone_number_zeros_are_not_a_loop(settings):
     out = run(FakeModel([seg(1.0, "一三六零零零零七七八八")]), settings)
     assert out[0].text == "一三六零零零零七七八八。"
+
+
+def test_a_word_aligned_into_the_pause_before_speech_starts_with_the_speech(settings):
+    # The window starts 0.4 s before the speech (the kept pause); Whisper puts the first word there.
+    model = FakeModel([FakeSegment(0.0, 1.0, "您好", [FakeWord(0.0, 0.6, "您"), FakeWord(0.6, 1.0, "好")])])
+    out = run(model, settings, seconds=10.0, speech=((2.0, 4.0),))
+    assert [(w.text, round(w.start, 2)) for w in out[0].words][0] == ("您", 2.0) and round(out[0].start, 2) == 2.0
