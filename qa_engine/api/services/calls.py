@@ -90,15 +90,24 @@ def list_calls(session: Session, *, filters: CallFilters, page: int = 1, page_si
     """One page of calls matching ``filters`` and the total number that match."""
     conds = _conditions(filters)
     total = session.exec(select(func.count()).select_from(Call).where(*conds)).one()
-    # Truncation lives in the stored metrics object: read just those two fields, not the whole JSON.
-    stmt = (select(Call, Review.final_score, MetricsRow.data["truncated"].as_boolean(),
-                   MetricsRow.data["declared_duration_s"].as_float())
-            .outerjoin(Review, Review.call_pk == Call.id).outerjoin(MetricsRow, MetricsRow.call_pk == Call.id)
+    stmt = (select(Call, Review.final_score, Review.status).outerjoin(Review, Review.call_pk == Call.id)
             .where(*conds).order_by(*_order(order)).offset((page - 1) * page_size).limit(page_size))
+    page_rows = list(session.exec(stmt))
     directory = catalog.agents(session)
-    items = [_list_item(call, final_score, directory, {"truncated": cut, "declared_duration_s": declared})
-             for call, final_score, cut, declared in session.exec(stmt)]
+    cut = _truncation(session, [call.id for call, _score, _status in page_rows])
+    items = [_list_item(call, final_score, directory, cut.get(call.id)) for call, final_score, _status in page_rows]
     return items, total
+
+
+def _truncation(session: Session, call_pks: list[int]) -> dict[int, dict]:
+    """Call pk → {"truncated", "declared_duration_s"} from the stored metrics object, for one page of
+    calls: a query of its own, so that the sort of the whole list does not extract JSON row by row."""
+    if not call_pks:
+        return {}
+    stmt = (select(MetricsRow.call_pk, MetricsRow.data["truncated"].as_boolean(),
+                   MetricsRow.data["declared_duration_s"].as_float())
+            .where(MetricsRow.call_pk.in_(call_pks)))
+    return {pk: {"truncated": cut, "declared_duration_s": declared} for pk, cut, declared in session.exec(stmt)}
 
 
 def _list_item(call: Call, final_score: float | None, directory: dict[str, dict] | None = None,
