@@ -34,10 +34,11 @@ if len(apart) > 1:  # say what the averages leave out only when they leave somet
     st.caption(" · ".join(apart))
 
 st.subheader(t("scorecard"))
-rows = [{t("rank"): r["rank"], t("work_no"): r["agent_id"], t("agent_name"): r.get("agent_name") or "–",
+# An agent with only unscored calls has no rank or average: "–", not a null the table prints as None.
+rows = [{t("rank"): ui.score(r["rank"]), t("work_no"): r["agent_id"], t("agent_name"): r.get("agent_name") or "–",
          t("team_name"): r.get("team") or "–", t("total_calls"): r["calls"], t("scored_calls"): r["scored_calls"],
-         t("no_conversation"): r["no_conversation"], t("not_scored"): r["not_scorable"], t("avg_score"): r["avg_score"],
-         t("min_score"): r["min_score"], t("critical_failed"): r["critical_failed"],
+         t("no_conversation"): r["no_conversation"], t("not_scored"): r["not_scorable"], t("avg_score"): ui.score(r["avg_score"]),
+         t("min_score"): ui.score(r["min_score"]), t("critical_failed"): r["critical_failed"],
          t("fails"): sum(r["fails"].values()), t("hold_time"): r["hold_total_s"], t("dead_air_time"): r["dead_air_total_s"],
          t("aht_s"): r["avg_handle_s"]} for r in card["agents"]]
 st.dataframe(rows, hide_index=True, width="stretch")
@@ -46,8 +47,8 @@ st.subheader(t("team_rows"))
 team_rows = [(x["team"], x) for x in card.get("teams", [])] + [(t("overall"), team)]
 st.dataframe([{t("team_name"): name, t("agent_count"): x["agents"], t("total_calls"): x["calls"],
                t("scored_calls"): x["scored_calls"], t("no_conversation"): x["no_conversation"],
-               t("not_scored"): x["not_scorable"], t("avg_score"): x["avg_score"],
-               t("min_score"): x["min_score"], t("critical_failed"): x["critical_failed"],
+               t("not_scored"): x["not_scorable"], t("avg_score"): ui.score(x["avg_score"]),
+               t("min_score"): ui.score(x["min_score"]), t("critical_failed"): x["critical_failed"],
                t("fails"): sum(x["fails"].values()), t("hold_time"): x["hold_total_s"],
                t("dead_air_time"): x["dead_air_total_s"], t("aht_s"): x["avg_handle_s"]} for name, x in team_rows],
              hide_index=True, width="stretch")
