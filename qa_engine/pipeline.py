@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qa_engine.analytics import add_transcript_metrics, analyze_audio, asr_exclusions
+from qa_engine.analytics import add_transcript_metrics, analyze_audio, asr_exclusions, settle_silences
+from qa_engine.analytics.params import DEFAULT_PARAMS
 from qa_engine.asr.model import load_model, model_label
 from qa_engine.asr.transcribe import domain_hotwords, to_utterances, transcribe
 from qa_engine.audio import content_hash, decode_audio, split_roles
@@ -17,7 +18,7 @@ from qa_engine.callstatus import CallStatus, conversation_status, scorable, with
 from qa_engine.config import Settings
 from qa_engine.rules import CallContext, RuleSet, evaluate, load_ruleset, score_call
 from qa_engine.turns import build_turns
-from qa_engine.types import CallAnalysis, CallMetrics, Finding, RoleAudio, Score, Utterance
+from qa_engine.types import CallAnalysis, CallMetrics, Finding, RoleAudio, Score, Span, Utterance
 
 
 def analyze_call(path: Path | str, settings: Settings, *, model=None, ruleset: RuleSet | None = None,
@@ -36,6 +37,8 @@ def analyze_call(path: Path | str, settings: Settings, *, model=None, ruleset: R
         fragments, metrics = _mono(roles, record, settings, model, hotwords, diarization_pipeline)
     transcript = build_turns(fragments, settings.turn_options())
     metrics = add_transcript_metrics(metrics, transcript)
+    metrics.holds, metrics.dead_air = settle_silences(metrics.holds, metrics.dead_air, _asks_to_wait(transcript, ruleset),
+                                                      DEFAULT_PARAMS)
     metrics.truncated, metrics.declared_duration_s = audio.truncated, audio.declared_duration_s
     ctx = CallContext(transcript=transcript, metrics=metrics, record=record,
                       local_start=local_start(record, settings.timezone))
@@ -46,6 +49,11 @@ def analyze_call(path: Path | str, settings: Settings, *, model=None, ruleset: R
         transcript=transcript, metrics=metrics, findings=findings, score=score,
         asr_model=model_label(settings), scoring=status.scoring, scoring_reason=status.reason,
     )
+
+
+def _asks_to_wait(transcript: list[Utterance], ruleset: RuleSet) -> list[tuple[Span, bool]]:
+    """The agent's turns, each with whether it asks the customer to wait (the rule set's hold lists)."""
+    return [(Span(start=u.start, end=u.end), ruleset.asks_to_wait(u.text)) for u in transcript if u.speaker == "agent"]
 
 
 def _judge(ruleset: RuleSet, ctx: CallContext, settings: Settings) -> tuple[list[Finding], Score, CallStatus]:

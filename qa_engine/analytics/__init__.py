@@ -12,7 +12,7 @@ import numpy as np
 from qa_engine.analytics.activity import clean_speech, talk_metrics
 from qa_engine.analytics.frames import compute_frames
 from qa_engine.analytics.hangup import hangup_party
-from qa_engine.analytics.holds import find_dead_air, find_holds
+from qa_engine.analytics.holds import find_dead_air, find_holds, settle_silences
 from qa_engine.analytics.music import music_spans
 from qa_engine.analytics.overlaps import find_overlaps
 from qa_engine.analytics.params import DEFAULT_PARAMS, AnalyticsParams
@@ -25,7 +25,7 @@ from qa_engine.callrecord import CallRecord
 from qa_engine.config import Settings
 from qa_engine.types import CallMetrics, RoleAudio, Span, ToneBurst
 
-__all__ = ["AnalyticsParams", "analyze_audio", "add_transcript_metrics", "asr_exclusions"]
+__all__ = ["AnalyticsParams", "analyze_audio", "add_transcript_metrics", "asr_exclusions", "settle_silences"]
 
 ROLES = ("agent", "customer")
 

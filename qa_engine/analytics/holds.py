@@ -81,3 +81,26 @@ def find_dead_air(
             continue
         out.append(g)
     return out
+
+
+def settle_silences(holds: list[Hold], dead_air: list[Span], agent_turns: list[tuple[Span, bool]],
+                    params: AnalyticsParams) -> tuple[list[Hold], list[Span]]:
+    """Holds and dead air once the transcript says who asked whom to wait.
+
+    The audio alone cannot tell an announced silent hold from dead air. ``agent_turns`` are the
+    agent's turns, each with whether it asks the customer to wait (the rule set's hold lists). A
+    silence of ``hold_min_s`` or more (a silent hold or dead air found from the audio) is a hold
+    when the agent's last turn before it asks the customer to wait, and dead air when it does not.
+    Music holds stay holds: the music says the agent put the call on hold.
+    """
+    kept = [h for h in holds if h.kind == "music"]
+    silences = sorted([Span(start=h.start, end=h.end) for h in holds if h.kind != "music"] + list(dead_air),
+                      key=lambda s: s.start)
+    quiet: list[Span] = []
+    for s in silences:
+        before = [asks for turn, asks in agent_turns if turn.end <= s.start + params.hold_ask_slack_s]
+        if s.duration >= params.hold_min_s and before and before[-1]:
+            kept.append(Hold(start=s.start, end=s.end, kind="silence"))
+        else:
+            quiet.append(s)
+    return sorted(kept, key=lambda h: h.start), quiet

@@ -47,6 +47,7 @@ class AnalyticsParams:
     # Holds and silences
     hold_min_s: float = 10.0  # agent absent at least this long (STANDARDS: hold.notice)
     hold_max_customer_share: float = 0.3  # customer talking more than this share of the gap: listening, not a hold
+    hold_ask_slack_s: float = 0.5  # an agent turn ending this far into a silence still comes before it
     hold_ack_max_s: float = 1.5  # customer speech opening a silent gap longer than this is a turn, not "好的": dead air
     hold_music_share: float = 0.5  # music over this share of a hold: kind "music"
     hold_silence_share: float = 0.8  # near-floor frames over this share: kind "silence"

@@ -64,6 +64,7 @@ class RuleSet:
     index: PhraseIndex
     scorecard: ScorecardFile
     transfer: dict
+    hold_request_lists: list[str]
     fingerprint: str
     by_id: dict[str, CompiledRule] = field(default_factory=dict)
 
@@ -76,6 +77,11 @@ class RuleSet:
     def hotwords(self) -> list[str]:
         """Phrases of the lists marked ``hotword: true`` (brand, greetings, help offer, …)."""
         return self.index.hotwords()
+
+    def asks_to_wait(self, text: str) -> bool:
+        """The text asks the customer to wait (a phrase of the ``events.hold.request_lists``)."""
+        found = self.index.match_text(text)
+        return any(found.get(list_id) for list_id in self.hold_request_lists)
 
     def hotword_lists(self) -> list[list[str]]:
         """The phrase lists marked ``hotword: true``, each in its own order (the pipeline passes
@@ -338,6 +344,10 @@ def compile_dir(rules_dir: Path) -> tuple[RuleSet | None, list[RuleError]]:
     if ruleset is not None and ruleset.events.transfer.list not in lists:
         errors.append(RuleError(rules_dir / "ruleset.yaml", f"events.transfer.list: unknown list '{ruleset.events.transfer.list}'",
                                 hint="name a list in rules/lists/"))
+    for list_id in ruleset.events.hold.request_lists if ruleset is not None else []:
+        if list_id not in lists:
+            errors.append(RuleError(rules_dir / "ruleset.yaml", f"events.hold.request_lists: unknown list '{list_id}'",
+                                    hint="name a list in rules/lists/"))
     if errors or ruleset is None or scorecard is None:
         return None, errors
     order = [rid for s in scorecard.sections.values() for rid in s.rules]
@@ -351,6 +361,7 @@ def compile_dir(rules_dir: Path) -> tuple[RuleSet | None, list[RuleError]]:
         version=ruleset.version, name=ruleset.name, directory=rules_dir, rules=rules, lists=lists,
         index=PhraseIndex(lists, _list_groups(usage, ruleset.events.transfer.list), scopes),
         scorecard=scorecard, transfer=ruleset.events.transfer.model_dump(),
+        hold_request_lists=list(ruleset.events.hold.request_lists),
         fingerprint=digest.hexdigest(),
     ), []
 

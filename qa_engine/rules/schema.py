@@ -97,8 +97,15 @@ class TransferEvents(Strict):
     merge_within_utterances: int = Field(3, ge=0)
 
 
+class HoldEvents(Strict):
+    # An agent turn matching one of these lists asks the customer to wait: the silence after it is
+    # a hold (kind silence), not dead air.
+    request_lists: list[str] = ["hold_request", "hold_reason", "hold_time_estimate"]
+
+
 class EventsDef(Strict):
     transfer: TransferEvents = TransferEvents()
+    hold: HoldEvents = HoldEvents()
 
 
 class RulesetFile(Strict):

@@ -77,3 +77,28 @@ def test_ringing_and_hangup_tail_are_not_dead_air():
     m = _metrics(call)
     assert m.dead_air == [] and m.rings == 4
     assert m.hangup_by == "agent" and m.hangup_source == "audio"
+
+
+def test_silence_after_the_agent_asked_to_wait_is_a_hold_and_unannounced_silence_dead_air():
+    from qa_engine.analytics import settle_silences
+    from qa_engine.analytics.params import DEFAULT_PARAMS
+    from qa_engine.types import Hold, Span
+
+    asked = (Span(start=20.0, end=25.0), True)     # 请您稍等，我帮您查询一下，大约一分钟，可以吗？
+    answered = (Span(start=60.0, end=64.0), False)  # 好的，已经帮您预订好了。
+    # The customer's long acknowledgement made the audio call the first silence dead air; the
+    # audio took the second silence (after "嗯" only) for a silent hold.
+    holds = [Hold(start=64.5, end=80.0, kind="silence"), Hold(start=90.0, end=110.0, kind="music")]
+    dead_air = [Span(start=28.0, end=52.0)]
+    kept, quiet = settle_silences(holds, dead_air, [asked, answered], DEFAULT_PARAMS)
+    assert [(h.start, h.end, h.kind) for h in kept] == [(28.0, 52.0, "silence"), (90.0, 110.0, "music")]
+    assert [(s.start, s.end) for s in quiet] == [(64.5, 80.0)]
+
+
+def test_a_short_silence_after_a_request_to_wait_stays_below_the_hold_minimum():
+    from qa_engine.analytics import settle_silences
+    from qa_engine.analytics.params import DEFAULT_PARAMS
+    from qa_engine.types import Span
+
+    kept, quiet = settle_silences([], [Span(start=26.0, end=32.0)], [(Span(start=20.0, end=25.0), True)], DEFAULT_PARAMS)
+    assert kept == [] and [(s.start, s.end) for s in quiet] == [(26.0, 32.0)]
