@@ -16,6 +16,7 @@ from qa_engine.audio import content_hash, decode_audio, split_roles
 from qa_engine.callrecord import CallRecord, load_call_record, local_start
 from qa_engine.callstatus import CallStatus, conversation_status, scorable, without_conversation
 from qa_engine.config import Settings
+from qa_engine.evidence import narrow_evidence
 from qa_engine.rules import CallContext, RuleSet, evaluate, load_ruleset, score_call
 from qa_engine.turns import build_turns
 from qa_engine.types import CallAnalysis, CallMetrics, Finding, RoleAudio, Score, Span, Utterance
@@ -65,6 +66,7 @@ def _judge(ruleset: RuleSet, ctx: CallContext, settings: Settings) -> tuple[list
         findings = without_conversation(findings, status, ctx.metrics, ctx.record.direction, lang)
     else:
         status = scorable(findings, settings.min_scorable_weight_share, lang)
+        findings = narrow_evidence(findings, ctx.transcript)
     score = score_call(ruleset, findings)
     if status.scoring != "scored":
         score = score.model_copy(update={"total": None})
