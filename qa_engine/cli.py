@@ -116,6 +116,23 @@ def demo(
         demo_mod.serve(settings, api_port=api_port, dashboard_port=dashboard_port)
 
 
+@app.command()
+def serve(
+    api_port: int = 8000,
+    ui_port: Annotated[int, typer.Option(help="the dashboard's port")] = 8501,
+    host: Annotated[str, typer.Option(help="address to listen on (behind a reverse proxy: 127.0.0.1)")] = "127.0.0.1",
+) -> None:
+    """Start the API and the dashboard for production (QA_SECRET_KEY must be set to a secret)."""
+    from qa_engine.api.serve import require_secret_key, serve_all
+
+    settings = get_settings()
+    require_secret_key(settings)  # before anything is touched: one line naming QA_SECRET_KEY
+    _init_db(settings)
+    typer.echo(f"database: {settings.db_url}")
+    typer.echo(f"dashboard: http://{host}:{ui_port}   API: http://{host}:{api_port}/docs")
+    serve_all(settings, api_port=api_port, dashboard_port=ui_port, host=host)
+
+
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the database schema to the newest migration."""

@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from qa_engine.turns import TurnOptions
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# Published in this source: anybody could sign tokens with it. Servers refuse it (qa_engine/api/serve.py).
+BUILTIN_SECRET_KEY = "change-me-in-production"
 
 
 class Settings(BaseSettings):
@@ -59,7 +61,7 @@ class Settings(BaseSettings):
 
     # Service
     api_url: str = "http://127.0.0.1:8000"
-    secret_key: str = "change-me-in-production"
+    secret_key: str = Field(default=BUILTIN_SECRET_KEY, description="signs API tokens; `qa-engine serve` refuses the built-in value")
     token_minutes: int = 8 * 60
     language: str = "zh"
 

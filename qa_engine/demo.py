@@ -4,9 +4,6 @@ coaching session from a real demo call, then serve the API and the dashboard."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -69,18 +66,11 @@ def _ensure_coaching(session, folder: Path) -> None:
 
 
 def serve(settings: Settings, *, api_port: int = 8000, dashboard_port: int = 8501, host: str = "127.0.0.1") -> None:
-    """Start the API and the dashboard as child processes and wait until interrupted."""
-    from qa_engine.api.serve import dashboard_command
+    """Start the API and the dashboard: with ``QA_SECRET_KEY`` when it is set, else with the demo's
+    own generated key (never the built-in one)."""
+    from qa_engine.api.serve import demo_secret_key, serve_all
+    from qa_engine.config import BUILTIN_SECRET_KEY
 
-    api = subprocess.Popen([sys.executable, "-m", "qa_engine.api.serve", str(api_port)])
-    dash = subprocess.Popen(dashboard_command(host, dashboard_port))
-    try:
-        while api.poll() is None and dash.poll() is None:
-            time.sleep(1)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for proc in (api, dash):
-            proc.terminate()
-        for proc in (api, dash):
-            proc.wait(timeout=10)
+    if settings.secret_key == BUILTIN_SECRET_KEY:
+        settings = settings.model_copy(update={"secret_key": demo_secret_key(settings)})
+    serve_all(settings, api_port=api_port, dashboard_port=dashboard_port, host=host)
