@@ -113,6 +113,7 @@ def _container_declared_s(path: Path) -> float | None:
 def _read_soundfile(path: Path, settings: Settings) -> tuple[np.ndarray, int, str]:
     with sf.SoundFile(str(path)) as f:
         _check_layout(path, f.channels, f.frames / f.samplerate if f.samplerate else 0.0, settings)
+        _check_memory(path, f.frames * f.channels, settings)
         data = f.read(dtype="float32", always_2d=True)
         return data.T, int(f.samplerate), f"{f.format}/{f.subtype}"
 
@@ -130,6 +131,7 @@ def _read_pyav(path: Path, settings: Settings) -> tuple[np.ndarray, int, str]:
             raise AudioError(path, "audio stream has no sample rate")
         declared = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else 0.0
         _check_layout(path, channels, declared, settings)
+        _check_memory(path, int(declared * rate) * max(channels, 1), settings)
         limit = int(settings.max_duration_s * rate) + rate  # stop decoding an over-long file early
         chunks, total = [], 0
         for frame in container.decode(stream):
@@ -163,6 +165,15 @@ def _check_layout(path: Path, channels: int, duration_s: float, settings: Settin
         raise AudioError(path, "has no audio channels")
     if duration_s > settings.max_duration_s:
         raise AudioError(path, f"is {duration_s:.0f} s long, over the limit of {settings.max_duration_s:.0f} s (QA_MAX_DURATION_S)")
+
+
+def _check_memory(path: Path, samples: int, settings: Settings) -> None:
+    """Refuse, from the header, a file whose decoding would need more memory than allowed (a few-MB
+    file at 192 kHz can declare an hour: gigabytes of float32 samples)."""
+    need_mb = samples * 4 / 2**20
+    if need_mb > settings.max_decode_mb:
+        raise AudioError(path, f"would need {need_mb:,.0f} MB to decode, over the limit of {settings.max_decode_mb} MB "
+                               "(QA_MAX_DECODE_MB); a lower sample rate or a shorter recording fits")
 
 
 def _check_content(path: Path, samples: np.ndarray, rate: int, settings: Settings) -> None:

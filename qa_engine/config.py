@@ -42,6 +42,8 @@ class Settings(BaseSettings):
 
     # Input limits and call-record defaults (used when a sidecar is missing)
     max_duration_s: float = 3600.0
+    # An hour of stereo at 48 kHz as float32 is 1.3 GB; the default allows that, not an hour at 192 kHz.
+    max_decode_mb: int = Field(default=1536, gt=0, description="memory a recording may take once decoded")
     min_duration_s: float = Field(default=1.0, ge=0, description="shorter recordings are stored as failed")
     # A call is scored only when rules carrying at least this share of the scorecard's weight
     # could be decided (pass or fail, not n/a); otherwise its score is null ("未评分").

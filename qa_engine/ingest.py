@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from qa_engine.storage.db import session_scope
 from qa_engine.storage.repository import ConflictError, call_by_hash, store_analysis, store_failure
 from qa_engine.types import CallAnalysis
 
+logger = logging.getLogger(__name__)
 AUDIO_EXTENSIONS = {".wav", ".mp3", ".m4a", ".aac", ".flac", ".ogg", ".opus"}
 
 
@@ -73,6 +75,10 @@ def ingest_one(path: Path | str, settings: Settings, *, model=None, ruleset=None
     except (QAError, ConflictError) as exc:
         call_id = record_failure(path, digest, settings, str(exc))
         return IngestOutcome(str(path), "failed", call_id, str(exc))
+    except Exception as exc:  # noqa: BLE001 - one file's bug must not stop the batch
+        logger.exception("unexpected error analysing %s", path)
+        error = f"{path}: unexpected error ({type(exc).__name__}: {exc})"
+        return IngestOutcome(str(path), "failed", record_failure(path, digest, settings, error), error)
 
 
 def save_analysis(analysis: CallAnalysis, settings: Settings) -> None:

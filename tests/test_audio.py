@@ -216,3 +216,11 @@ def test_a_recording_under_the_minimum_duration_is_refused_naming_the_cut(tmp_pa
     with pytest.raises(AudioError, match="declares 93.0 s: the file is cut off"):
         decode_audio(cut, settings)
     assert decode_audio(cut, Settings(data_dir=tmp_path, min_duration_s=0.05)).truncated
+
+
+def test_a_file_whose_decoding_would_exhaust_memory_is_refused_from_its_header(tmp_path):
+    path = tmp_path / "hires.wav"
+    sf.write(path, _tone(192000, 3.0, 2), 192000, subtype="PCM_16")
+    # 3 s of 192 kHz stereo is 4.4 MB decoded: refused under a 2 MB limit, read under the default.
+    _assert_error_names_file(path, Settings(data_dir=tmp_path, max_decode_mb=2), "QA_MAX_DECODE_MB")
+    assert decode_audio(path, Settings(data_dir=tmp_path)).original_sample_rate == 192000

@@ -132,3 +132,23 @@ def test_the_same_audio_under_another_name_is_recognised_as_stored(folder, setti
     copy.write_bytes((folder / "good.wav").read_bytes())
     summary = ingest_files([copy], settings)
     assert summary.skipped == [str(copy)] and len(stored(settings)) == 1
+
+
+def test_an_unexpected_error_on_one_file_is_stored_as_its_failure_and_the_batch_goes_on(folder, settings, monkeypatch):
+    import qa_engine.ingest as ingest_mod
+
+    real = ingest_mod.analyze_call
+
+    def flaky(path, *args, **kwargs):
+        if path.name == "good.wav":
+            raise RuntimeError("decoder bug")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(ingest_mod, "analyze_call", flaky)
+    init_db(settings)
+    summary = ingest_files(find_recordings(folder), settings)
+    assert [p for p in summary.analysed if p.endswith("mulaw.wav")]
+    reason = dict(summary.failed)[str(folder / "good.wav")]
+    assert "good.wav" in reason and "RuntimeError: decoder bug" in reason
+    calls = stored(settings)
+    assert calls["G2"].status == "analysed" and calls["G1"].status == "failed" and "decoder bug" in calls["G1"].error

@@ -70,7 +70,10 @@ def run_api(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> No
     """Serve the API until interrupted (blocks). The schema must exist (``init_db``)."""
     import uvicorn
 
+    from qa_engine.api.services.uploads import fail_interrupted_jobs
+
     require_secret_key(settings)
+    fail_interrupted_jobs(settings)  # jobs of a crashed predecessor would stay "running" forever
 
     from qa_engine.api.main import create_app
 

@@ -170,3 +170,18 @@ def test_suggested_score_uses_the_ruleset_of_the_analysis_version_when_it_loads(
     client.post(f"/api/calls/C1/findings/{f['id']}/verdict", headers=h, json={"verdict": "overturned"})
     # hold.max_60s still fails: 84 / 92 with the archived weights (93.5 with the current ones).
     assert client.get("/api/calls/C1", headers=h).json()["review"]["suggested_score"] == 91.3
+
+
+def test_jobs_a_crashed_server_left_running_are_marked_failed_at_start(db):
+    from qa_engine.api.services.uploads import INTERRUPTED, create_job, fail_interrupted_jobs
+    from qa_engine.storage.app_models import UploadJob
+    from qa_engine.storage.db import session_scope
+
+    with session_scope(db) as s:
+        for job_id, status in (("j-running", "running"), ("j-queued", "queued"), ("j-done", "done")):
+            create_job(s, job_id=job_id, path=db.data_dir / f"{job_id}.wav", username="inspector").status = status
+    assert fail_interrupted_jobs(db) == 2
+    with session_scope(db) as s:
+        jobs = {j: s.get(UploadJob, j) for j in ("j-running", "j-queued", "j-done")}
+        assert [jobs[j].status for j in ("j-running", "j-queued", "j-done")] == ["failed", "failed", "done"]
+        assert jobs["j-running"].error == INTERRUPTED and jobs["j-done"].error is None

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from qa_engine.config import Settings
 from qa_engine.storage.app_models import UploadJob
@@ -63,6 +63,20 @@ def create_job(session: Session, *, job_id: str, path: Path, username: str, kind
     session.add(job)
     session.flush()
     return job
+
+
+INTERRUPTED = "interrupted: the service stopped before the job finished; upload or re-analyse the recording again"
+
+
+def fail_interrupted_jobs(settings: Settings) -> int:
+    """Mark jobs a previous server process left queued or running as failed (they run as that
+    process's background tasks, so nothing will finish them); returns how many."""
+    with session_scope(settings) as session:
+        jobs = session.exec(select(UploadJob).where(UploadJob.status.in_(("queued", "running")))).all()
+        for job in jobs:
+            job.status, job.error, job.finished_at = "failed", INTERRUPTED, utcnow()
+            session.add(job)
+        return len(jobs)
 
 
 def run_job(settings: Settings, job_id: str, analyzer: Analyzer = default_analyzer, saver: Saver = default_saver) -> None:
