@@ -42,6 +42,7 @@ class Settings(BaseSettings):
 
     # Input limits and call-record defaults (used when a sidecar is missing)
     max_duration_s: float = 3600.0
+    max_upload_mb: int = Field(default=512, gt=0, description="larger uploads are refused (HTTP 413)")
     # An hour of stereo at 48 kHz as float32 is 1.3 GB; the default allows that, not an hour at 192 kHz.
     max_decode_mb: int = Field(default=1536, gt=0, description="memory a recording may take once decoded")
     min_duration_s: float = Field(default=1.0, ge=0, description="shorter recordings are stored as failed")

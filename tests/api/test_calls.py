@@ -98,7 +98,7 @@ def test_failed_analysis_ends_the_job_failed_with_the_reason(db, login):
     with TestClient(create_app(db, analyzer=broken)) as c:
         token = c.post("/api/auth/token", data={"username": "inspector", "password": "inspect123"}).json()["access_token"]
         h = {"Authorization": f"Bearer {token}"}
-        r = c.post("/api/calls/upload", headers=h, files={"file": ("x.wav", b"RIFF", "audio/wav")})
+        r = c.post("/api/calls/upload", headers=h, files={"file": ("x.wav", b"RIFF0000WAVE", "audio/wav")})
         job = _wait(c, h, r.json()["id"])
     assert job["status"] == "failed" and "decoder exploded" in job["error"]
 
@@ -185,3 +185,19 @@ def test_jobs_a_crashed_server_left_running_are_marked_failed_at_start(db):
         jobs = {j: s.get(UploadJob, j) for j in ("j-running", "j-queued", "j-done")}
         assert [jobs[j].status for j in ("j-running", "j-queued", "j-done")] == ["failed", "failed", "done"]
         assert jobs["j-running"].error == INTERRUPTED and jobs["j-done"].error is None
+
+
+def test_an_upload_that_is_not_a_recording_is_refused_and_nothing_is_kept(client, login, db):
+    r = client.post("/api/calls/upload", headers=login("inspector"),
+                    files={"file": ("notes.wav", b"these are meeting notes, not audio", "audio/wav")})
+    assert r.status_code == 415 and "notes.wav" in r.json()["detail"]
+    assert not any((db.data_dir / "uploads").glob("*/*")) if (db.data_dir / "uploads").exists() else True
+
+
+def test_an_upload_over_the_size_limit_is_refused_and_its_partial_file_removed(client, login, db, monkeypatch):
+    monkeypatch.setattr(client.app.state.settings, "max_upload_mb", 1)
+    big = b"RIFF\x00\x00\x00\x00WAVE" + b"\x00" * (2 << 20)
+    r = client.post("/api/calls/upload", headers=login("inspector"), files={"file": ("big.wav", big, "audio/wav")})
+    assert r.status_code == 413 and "QA_MAX_UPLOAD_MB" in r.json()["detail"]
+    uploads = db.data_dir / "uploads"
+    assert not uploads.exists() or not any(uploads.iterdir())

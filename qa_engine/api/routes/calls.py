@@ -75,7 +75,10 @@ def upload(request: Request, session: SessionDep, settings: SettingsDep, user: R
         except (json.JSONDecodeError, CallRecordError) as exc:
             raise HTTPException(422, f"call record: {exc}") from exc
     job_id = uploads.new_job_id()
-    path = uploads.save_upload(settings, job_id=job_id, filename=file.filename or "", data=file.file, record=data)
+    try:
+        path = uploads.save_upload(settings, job_id=job_id, filename=file.filename or "", data=file.file, record=data)
+    except uploads.UploadError as exc:
+        raise HTTPException(exc.status, str(exc)) from exc
     job = uploads.create_job(session, job_id=job_id, path=path, username=user.username,
                              call_id=data.get("call_id") if data else None)
     audit(session, username=user.username, action="call.upload", entity="job", entity_id=job_id,

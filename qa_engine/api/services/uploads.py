@@ -40,17 +40,54 @@ def uploads_dir(settings: Settings) -> Path:
     return settings.data_dir / "uploads"
 
 
+class UploadError(Exception):
+    """An upload refused before it is stored; ``status`` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def looks_like_audio(head: bytes) -> bool:
+    """The first bytes are those of a recording container this service decodes: WAV (RIFF/RIFX or
+    RF64), MP3 (ID3 tag or an MPEG frame sync), AAC (ADTS), M4A (ftyp), FLAC or OGG."""
+    return (head[:4] in (b"RIFF", b"RIFX", b"RF64") and head[8:12] == b"WAVE"
+            or head[:3] == b"ID3" or head[:4] in (b"fLaC", b"OggS") or head[4:8] == b"ftyp"
+            or len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
+
+
 def save_upload(settings: Settings, *, job_id: str, filename: str, data: BinaryIO, record: dict | None) -> Path:
-    """Write the recording (and its call record as the ``.json`` sidecar) into its own folder."""
+    """Write the recording (and its call record as the ``.json`` sidecar) into its own folder.
+
+    Refused with UploadError, and nothing left on disk, when it is not a recording (415) or larger
+    than ``settings.max_upload_mb`` (413)."""
     name = _SAFE_NAME.sub("_", Path(filename or "recording.wav").name).lstrip(".") or "recording.wav"
     folder = uploads_dir(settings) / job_id
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
-    with path.open("wb") as out:
-        shutil.copyfileobj(data, out, length=1 << 20)  # recordings can be large: no full copy in memory
-    if record is not None:
-        path.with_suffix(".json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    try:
+        _copy_limited(data, path, settings.max_upload_mb << 20, name)
+        if record is not None:
+            path.with_suffix(".json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # no partial upload stays behind
+        raise
     return path
+
+
+def _copy_limited(data: BinaryIO, path: Path, limit: int, name: str) -> None:
+    with path.open("wb") as out:
+        head = data.read(12)
+        if not looks_like_audio(head):
+            raise UploadError(415, f"{name}: not a recording (WAV, MP3, M4A/AAC, FLAC or OGG), judging by its first bytes")
+        out.write(head)
+        size = len(head)
+        # Recordings can be large: copied in chunks, never whole in memory.
+        while chunk := data.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                raise UploadError(413, f"{name}: over the upload limit of {limit >> 20} MB (QA_MAX_UPLOAD_MB)")
+            out.write(chunk)
 
 
 def new_job_id() -> str:
