@@ -33,7 +33,11 @@ def login_page() -> None:
         username = st.text_input(t("username"), key="login_user")
         password = st.text_input(t("password"), type="password", key="login_password")
         if st.form_submit_button(t("login")):
-            user = data.login(username, password)
+            try:
+                user = data.login(username, password)
+            except data.LoginBlocked:
+                st.error(t("login_blocked"))
+                return
             if user is None:
                 st.error(t("login_failed"))
             else:

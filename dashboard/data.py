@@ -21,7 +21,7 @@ from qa_engine.api.services import coaching as coaching_svc
 from qa_engine.api.services import crm_panel
 from qa_engine.api.services import review as review_svc
 from qa_engine.api.services import scorecards as score_svc
-from qa_engine.api.services.users import authenticate
+from qa_engine.api.services.users import LoginBlocked, log_in  # noqa: F401 (LoginBlocked: for the pages)
 from qa_engine.config import Settings, get_settings
 from qa_engine.storage.app_models import CoachingSession, ManualDeductionCreate
 from qa_engine.storage.db import get_engine
@@ -55,8 +55,11 @@ def changed() -> None:
 
 # --- users -----------------------------------------------------------------------------------
 def login(username: str, password: str) -> dict | None:
+    """The API's login policy (throttled, failures audited); raises LoginBlocked."""
+    address = getattr(st.context, "ip_address", None)
+    client = "dashboard:" + (address if isinstance(address, str) and address else "local")
     with session() as s:
-        user = authenticate(s, username=username, password=password)
+        user = log_in(s, settings(), username=username, password=password, client=client)
         return None if user is None else {"username": user.username, "role": user.role, "agent_id": user.agent_id,
                                           "full_name": user.full_name}
 

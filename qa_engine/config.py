@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     api_url: str = "http://127.0.0.1:8000"
     secret_key: str = Field(default=BUILTIN_SECRET_KEY, description="signs API tokens; `qa-engine serve` refuses the built-in value")
     token_minutes: int = 8 * 60
+    # Failed logins within the window after which logins answer 429 (per user name / per address).
+    login_max_failures_per_user: int = Field(default=5, gt=0)
+    login_max_failures_per_client: int = Field(default=20, gt=0)
+    login_window_minutes: int = Field(default=15, gt=0)
     language: str = "zh"
 
     def turn_options(self) -> TurnOptions:

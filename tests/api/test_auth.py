@@ -38,3 +38,44 @@ def test_token_expires(db):
     expired = db.model_copy(update={"token_minutes": -1})
     assert decode_token(db, create_token(expired, username="admin", role="admin")) is None
     assert decode_token(db, create_token(db, username="admin", role="admin")) == "admin"
+
+
+def _token(client, username, password):
+    return client.post("/api/auth/token", data={"username": username, "password": password})
+
+
+def test_repeated_failures_for_a_user_name_block_its_logins_and_are_audited(client, db):
+    from sqlmodel import select
+
+    from qa_engine.storage.app_models import AuditLog
+    from qa_engine.storage.db import session_scope
+
+    for _ in range(db.login_max_failures_per_user):
+        assert _token(client, "inspector", "guess").status_code == 401
+    blocked = _token(client, "inspector", "inspect123")  # even the right password, until the window passes
+    assert blocked.status_code == 429 and blocked.headers["Retry-After"] == str(db.login_window_minutes * 60)
+    assert _token(client, "supervisor", "super123").status_code == 200  # other accounts are not locked out
+    with session_scope(db) as s:
+        rows = s.exec(select(AuditLog).where(AuditLog.action == "auth.login_failed")).all()
+        assert len(rows) == db.login_max_failures_per_user
+        assert {r.entity_id for r in rows} == {"inspector"} and rows[0].detail == {"client": "testclient"}
+
+
+def test_many_failures_from_one_address_block_it_whatever_the_user_names(client, db):
+    for n in range(db.login_max_failures_per_client):
+        assert _token(client, f"nobody{n}", "guess").status_code == 401
+    assert _token(client, "admin", "admin123").status_code == 429
+
+
+def test_an_unknown_user_costs_one_password_hash_like_a_wrong_password(client, monkeypatch):
+    import hashlib
+
+    _token(client, "nobody-warmup", "x")  # the dummy hash is made once, on first use
+    calls = []
+    real = hashlib.scrypt
+    monkeypatch.setattr(hashlib, "scrypt", lambda *a, **k: calls.append(1) or real(*a, **k))
+    _token(client, "nobody", "guess")
+    unknown = len(calls)
+    calls.clear()
+    _token(client, "inspector", "guess")
+    assert unknown == len(calls) == 1

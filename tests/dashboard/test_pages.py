@@ -221,3 +221,17 @@ def test_most_failed_chart_and_coaching_target_use_rule_titles(page):
     at = page("coaching", user="trainer")
     table = at.dataframe[0].value
     assert list(table["目标规则"]) == [f"{_title('close.anything_else')}（close.anything_else）"]
+
+
+def test_the_dashboard_login_is_throttled_like_the_api(dash_db):
+    def attempt(password):
+        at = AppTest.from_file(str(REPO_ROOT / "dashboard" / "app.py"), default_timeout=60).run()
+        at.text_input(key="login_user").input("inspector")
+        at.text_input(key="login_password").input(password)
+        at.button[0].click().run()
+        return at
+
+    for _ in range(5):
+        attempt("nope")
+    at = attempt("inspect123")  # the right password, but too many failures in the window
+    assert "登录失败次数过多，请稍后再试" in texts(at) and "user" not in at.session_state

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import secrets
+from datetime import timedelta
+from functools import lru_cache
+
 from sqlmodel import Session, select
 
 from qa_engine.api.security import hash_password, verify_password
-from qa_engine.storage.app_models import ROLES, User, UserCreate
+from qa_engine.config import Settings
+from qa_engine.storage.app_models import ROLES, AuditLog, User, UserCreate
+from qa_engine.storage.models import utcnow
+
+logger = logging.getLogger(__name__)
+LOGIN_FAILED = "auth.login_failed"
 
 # Demo accounts (documented in qa_engine/api/README.md and printed by the demo command). Change them in production.
 DEMO_USERS: tuple[tuple[str, str, str, str | None, str], ...] = (
@@ -33,13 +43,51 @@ def create_user(session: Session, *, user_in: UserCreate) -> User:
     return user
 
 
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
 def authenticate(session: Session, *, username: str, password: str) -> User | None:
     user = get_user(session, username=username)
     if user is None or not user.active:
-        # Hash anyway so a missing user costs the same time as a wrong password.
-        verify_password(password, hash_password("timing"))
+        # Verify against a stored dummy hash: a missing user costs one hash, exactly like a wrong
+        # password (hashing a fresh one too made unknown names twice as slow, revealing accounts).
+        verify_password(password, _dummy_hash())
         return None
     return user if verify_password(password, user.password_hash) else None
+
+
+class LoginBlocked(Exception):
+    """Too many failed logins lately: refuse without checking the password."""
+
+
+def log_in(session: Session, settings: Settings, *, username: str, password: str, client: str) -> User | None:
+    """The one login policy of the API and the dashboard: throttled, every failure logged and
+    audited. Raises LoginBlocked; None for a wrong name or password (the caller commits)."""
+    if login_blocked(session, settings, username=username, client=client):
+        raise LoginBlocked(username)
+    user = authenticate(session, username=username, password=password)
+    if user is None:
+        record_login_failure(session, username=username, client=client)
+    return user
+
+
+def login_blocked(session: Session, settings: Settings, *, username: str, client: str) -> bool:
+    """Too many failed logins lately for this user name or from this client address."""
+    cutoff = utcnow() - timedelta(minutes=settings.login_window_minutes)
+    rows = session.exec(select(AuditLog.entity_id, AuditLog.detail)
+                        .where(AuditLog.action == LOGIN_FAILED, AuditLog.at >= cutoff)).all()
+    by_user = sum(1 for name, _ in rows if name == username[:64])
+    by_client = sum(1 for _, detail in rows if (detail or {}).get("client") == client)
+    return by_user >= settings.login_max_failures_per_user or by_client >= settings.login_max_failures_per_client
+
+
+def record_login_failure(session: Session, *, username: str, client: str) -> None:
+    """Log and audit one failed login (the audit rows are what ``login_blocked`` counts)."""
+    logger.warning("failed login for %r from %s", username, client)
+    session.add(AuditLog(username=username[:64] or "-", action=LOGIN_FAILED, entity="login", entity_id=username[:64],
+                         detail={"client": client}))
 
 
 def list_users(session: Session) -> list[User]:
