@@ -43,7 +43,8 @@ def login_page() -> None:
             else:
                 st.session_state["user"] = user
                 st.rerun()
-    st.caption(t("demo_hint"))
+    if data.settings().demo_logins_hint:  # published passwords: never outside the demo
+        st.caption(t("demo_hint"))
 
 
 user = data.user()

@@ -15,6 +15,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "username": ("用户名", "Username"),
     "password": ("密码", "Password"),
     "login_failed": ("用户名或密码错误", "Wrong username or password"),
+    "login_first": ("请先登录", "Please log in first"),
     "login_blocked": ("登录失败次数过多，请稍后再试", "Too many failed logins: try again later"),
     "logged_in_as": ("当前用户", "Logged in as"),
     "demo_hint": ("演示账号见 qa_engine/api/README.md（如 inspector / inspect123）", "Demo accounts: see qa_engine/api/README.md (e.g. inspector / inspect123)"),

@@ -134,7 +134,7 @@ def require_user() -> dict:
     """The logged-in user; stops the page when nobody is logged in (pages run only after login)."""
     user = data.user()
     if not user:
-        st.warning(t("demo_hint"))
+        st.warning(t("login_first"))
         st.stop()
     return user
 

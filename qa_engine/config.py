@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     login_max_failures_per_client: int = Field(default=20, gt=0)
     login_window_minutes: int = Field(default=15, gt=0)
     language: str = "zh"
+    # Set by `qa-engine demo` for its servers: only the demo's login page shows the demo accounts.
+    demo_logins_hint: bool = False
 
     def turn_options(self) -> TurnOptions:
         """The speaker-turn options of qa_engine.turns."""

@@ -4,6 +4,7 @@ coaching session from a real demo call, then serve the API and the dashboard."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -73,4 +74,5 @@ def serve(settings: Settings, *, api_port: int = 8000, dashboard_port: int = 850
 
     if settings.secret_key == BUILTIN_SECRET_KEY:
         settings = settings.model_copy(update={"secret_key": demo_secret_key(settings)})
+    os.environ["QA_DEMO_LOGINS_HINT"] = "1"  # the servers inherit it: the login page names the demo accounts
     serve_all(settings, api_port=api_port, dashboard_port=dashboard_port, host=host)

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import streamlit as st
 from apptest_helpers import texts
 from streamlit.testing.v1 import AppTest
 
-from qa_engine.config import REPO_ROOT
+from qa_engine.config import REPO_ROOT, get_settings
 
 
 def test_login_then_the_review_queue_is_the_default_page(dash_db):
@@ -235,3 +236,13 @@ def test_the_dashboard_login_is_throttled_like_the_api(dash_db):
         attempt("nope")
     at = attempt("inspect123")  # the right password, but too many failures in the window
     assert "登录失败次数过多，请稍后再试" in texts(at) and "user" not in at.session_state
+
+
+def test_the_login_page_names_the_demo_accounts_only_in_the_demo(dash_db, monkeypatch):
+    at = AppTest.from_file(str(REPO_ROOT / "dashboard" / "app.py"), default_timeout=60).run()
+    assert "inspect123" not in texts(at) + "".join(c.value for c in at.caption)
+    monkeypatch.setenv("QA_DEMO_LOGINS_HINT", "1")
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(REPO_ROOT / "dashboard" / "app.py"), default_timeout=60).run()
+    assert "inspect123" in "".join(c.value for c in at.caption)
