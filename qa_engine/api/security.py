@@ -1,29 +1,45 @@
-"""Password hashing (scrypt with a per-user salt) and JWT access tokens."""
+"""Password hashing (argon2id at OWASP parameters; older scrypt hashes still verify and are upgraded
+at login) and JWT access tokens."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 from datetime import datetime, timedelta, timezone
 
 import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
 
 from qa_engine.config import Settings
 
 ALGORITHM = "HS256"
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+# OWASP Password Storage Cheat Sheet: argon2id, 19 MiB, 2 iterations, 1 lane.
+_ARGON2 = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 
 
 def hash_password(password: str) -> str:
-    """``scrypt$n$r$p$salt$hash`` (hex); parameters are stored so they can be raised later."""
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
-    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
+    """An argon2id hash (PHC string: algorithm, parameters and salt are stored with it)."""
+    return _ARGON2.hash(password)
+
+
+def needs_rehash(stored: str) -> bool:
+    """The hash is an older scheme or weaker parameters: replace it at the next successful login."""
+    return not stored.startswith("$argon2id$") or _ARGON2.check_needs_rehash(stored)
 
 
 def verify_password(password: str, stored: str) -> bool:
-    """Constant-time comparison against a stored hash; malformed hashes never match."""
+    """Check a password against an argon2id or an older scrypt hash; malformed hashes never match."""
+    if stored.startswith("$argon2"):
+        try:
+            return _ARGON2.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            return False
+    return _verify_scrypt(password, stored)
+
+
+def _verify_scrypt(password: str, stored: str) -> bool:
+    """Hashes written before argon2id: ``scrypt$n$r$p$salt$hash`` (hex), compared in constant time."""
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
         if scheme != "scrypt":

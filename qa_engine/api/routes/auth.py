@@ -28,8 +28,8 @@ def login(request: Request, session: SessionDep, settings: SettingsDep,
     except LoginBlocked:
         raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "too many failed logins: try again later",
                             headers={"Retry-After": str(settings.login_window_minutes * 60)}) from None
+    session.commit()  # the failure's audit row, or an upgraded password hash
     if user is None:
-        session.commit()  # the failure's audit row
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password",
                             headers={"WWW-Authenticate": "Bearer"})
     token = create_token(settings, username=user.username, role=user.role)

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from sqlmodel import Session, select
 
-from qa_engine.api.security import hash_password, verify_password
+from qa_engine.api.security import hash_password, needs_rehash, verify_password
 from qa_engine.config import Settings
 from qa_engine.storage.app_models import ROLES, AuditLog, User, UserCreate
 from qa_engine.storage.models import utcnow
@@ -55,7 +55,12 @@ def authenticate(session: Session, *, username: str, password: str) -> User | No
         # password (hashing a fresh one too made unknown names twice as slow, revealing accounts).
         verify_password(password, _dummy_hash())
         return None
-    return user if verify_password(password, user.password_hash) else None
+    if not verify_password(password, user.password_hash):
+        return None
+    if needs_rehash(user.password_hash):  # an older scheme: upgraded now that the password is at hand
+        user.password_hash = hash_password(password)
+        session.add(user)
+    return user
 
 
 class LoginBlocked(Exception):
@@ -98,6 +103,7 @@ def ensure_demo_users(session: Session) -> list[tuple[str, str, str]]:
     """Create the demo accounts that do not exist yet; returns (username, password, role) of all."""
     for username, password, role, agent_id, name in DEMO_USERS:
         if get_user(session, username=username) is None:
-            create_user(session, user_in=UserCreate(username=username, password=password, role=role,
-                                                    agent_id=agent_id, full_name=name))
+            # model_construct: the published demo passwords are shorter than real accounts may have.
+            create_user(session, user_in=UserCreate.model_construct(username=username, password=password, role=role,
+                                                                    agent_id=agent_id, full_name=name))
     return [(u, p, r) for u, p, r, _a, _n in DEMO_USERS]
