@@ -48,8 +48,6 @@ MAX_COMPRESSION_RATIO = 2.4
 SPEECH_TOLERANCE_S = 0.5
 # Split a segment where two words are this far apart: the other party usually spoke in between.
 SPLIT_GAP_S = 1.0
-# Audio after the last decoded word shorter than this is not decoded (VAD padding + alignment slack).
-TAIL_S = 0.5
 # Words the aligner could not place (zero length) with low probability are not in the audio.
 MIN_WORD_S = 0.02
 MIN_WORD_PROB = 0.3
@@ -80,7 +78,6 @@ MAX_LOOP_WORDS = 10
 # byte wrong, writing a full-width letter or digit ("好的Ｇ请您稍等Ｇ"). Nobody dictates those in a
 # Mandarin phone call: they are commas.
 _FULLWIDTH_SLIP = re.compile(r"[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
-_SENTENCE_END = "。！？!?；;"
 
 
 class AsrSegment(BaseModel):
@@ -356,19 +353,16 @@ def decode_options(settings: Settings, hotwords: str | None) -> dict:
     )
 
 
-def normalize_windows(audio: np.ndarray, windows: Sequence[Span], speech: Sequence[Span], *,
-                      target_dbfs: float = TARGET_DBFS, max_gain_db: float = MAX_GAIN_DB,
-                      sample_rate: int = SAMPLE_RATE) -> np.ndarray:
-    """A copy of ``audio`` with each window scaled so its speech is at ``target_dbfs`` RMS (gain at
-    most ``max_gain_db``, peak at most 0.99); audio outside the windows is left alone."""
+def normalize_windows(audio: np.ndarray, windows: Sequence[Span], *, target_dbfs: float = TARGET_DBFS,
+                      max_gain_db: float = MAX_GAIN_DB, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """A copy of ``audio`` with each window scaled to ``target_dbfs`` RMS (gain at most
+    ``max_gain_db``, peak at most 0.99); audio outside the windows is left alone. A window is
+    mostly speech (its pauses are cut to MAX_PAUSE_S), so its RMS is the speech's."""
     out = np.array(audio, dtype=np.float32, copy=True)
     for w in windows:
         a, b = int(w.start * sample_rate), int(np.ceil(w.end * sample_rate))
         x = out[a:b]
-        parts = [out[int(s.start * sample_rate):int(np.ceil(s.end * sample_rate))]
-                 for s in speech if s.start < w.end and s.end > w.start]
-        voiced = np.concatenate(parts) if parts else x
-        rms = float(np.sqrt(np.mean(np.square(voiced, dtype=np.float64)))) if voiced.size else 0.0
+        rms = float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if x.size else 0.0
         if rms <= 1e-6:
             continue
         gain = min(10 ** ((target_dbfs - 20 * np.log10(rms)) / 20), 10 ** (max_gain_db / 20))
@@ -489,7 +483,7 @@ def _decode(decoder, options: dict, audio: np.ndarray, spans: Sequence[Span], ex
     """Decode ``spans`` of ``audio`` in context windows (see qa_engine.asr.layout) and bring the
     guarded segments back onto the recording's timeline."""
     layout = lay_out(audio, spans, sample_rate=SAMPLE_RATE, max_pause_s=MAX_PAUSE_S, max_window_s=WINDOW_MAX_S)
-    packed = normalize_windows(layout.audio, layout.windows, layout.windows)
+    packed = normalize_windows(layout.audio, layout.windows)
     segments, _info = decoder.transcribe(packed, **options, encoder_pad_s=encoder_pad_s,
                                          clip_timestamps=[{"start": w.start, "end": w.end} for w in layout.windows])
     out: list[AsrSegment] = []

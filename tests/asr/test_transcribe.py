@@ -181,16 +181,12 @@ def test_a_channel_that_gave_nothing_is_not_retried(settings):
     assert len(model.calls) == 1
 
 
-def test_each_window_is_brought_to_minus_20_dbfs_over_its_speech():
+def test_each_window_is_brought_to_minus_20_dbfs():
     x = np.concatenate([0.01 * np.ones(SR), np.zeros(SR), 0.5 * np.ones(SR)]).astype(np.float32)
-    y = normalize_windows(x, [Span(start=0.0, end=1.0), Span(start=2.0, end=3.0)],
-                          [Span(start=0.0, end=1.0), Span(start=2.0, end=3.0)], target_dbfs=-20.0, max_gain_db=24.0)
+    y = normalize_windows(x, [Span(start=0.0, end=1.0), Span(start=2.0, end=3.0)], target_dbfs=-20.0, max_gain_db=24.0)
     assert np.allclose(y[:SR], 0.1, atol=1e-4) and np.allclose(y[2 * SR :], 0.1, atol=1e-4)
-    # The pause inside a window does not count: its speech, not its average, sets the gain.
-    z = normalize_windows(x[: 2 * SR], [Span(start=0.0, end=2.0)], [Span(start=0.0, end=1.0)], target_dbfs=-20.0)
-    assert np.allclose(z[:SR], 0.1, atol=1e-4)
     # The gain is capped: line noise in a window is not blown up to speech level.
-    w = normalize_windows(np.full(SR, 1e-4, np.float32), [Span(start=0.0, end=1.0)], [], max_gain_db=24.0)
+    w = normalize_windows(np.full(SR, 1e-4, np.float32), [Span(start=0.0, end=1.0)], max_gain_db=24.0)
     assert np.allclose(w, 1e-4 * 10 ** (24 / 20), rtol=1e-3)
 
 
