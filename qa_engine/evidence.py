@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 
+from qa_engine.turns import squash
 from qa_engine.types import Evidence, Finding, Utterance, Word
 
 # Turns shorter than this are shown whole: the sentence is already at hand.
 LONG_TURN_S = 8.0
 _QUOTED = re.compile(r"「([^」]+)」")
-_SQUASH = re.compile(r"[\s\W_]+", re.UNICODE)
 _SENTENCE_END = "。！？!?；;"
 
 
@@ -26,7 +26,7 @@ def narrow_evidence(findings: list[Finding], transcript: list[Utterance]) -> lis
         return findings
     out = []
     for f in findings:
-        phrases = [_squash(p) for p in _QUOTED.findall(f.message) if _squash(p)]
+        phrases = [squash(p) for p in _QUOTED.findall(f.message) if squash(p)]
         if not phrases or not f.evidence:
             out.append(f)
             continue
@@ -39,7 +39,7 @@ def _narrowed(item: Evidence, turns: dict, phrases: list[str]) -> list[Evidence]
     turn = turns.get((item.speaker, item.start, item.end))
     if turn is None:
         return [item]
-    hits = [s for s in _sentences(turn.words) if any(p in _squash("".join(w.text for w in s)) for p in phrases)]
+    hits = [s for s in _sentences(turn.words) if any(p in squash("".join(w.text for w in s)) for p in phrases)]
     if not hits:
         return [item]
     return [Evidence(speaker=item.speaker, start=s[0].start, end=s[-1].end, text="".join(w.text for w in s).strip())
@@ -54,6 +54,3 @@ def _sentences(words: list[Word]) -> list[list[Word]]:
             out.append([])
     return [s for s in out if s]
 
-
-def _squash(text: str) -> str:
-    return _SQUASH.sub("", text)

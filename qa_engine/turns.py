@@ -67,7 +67,7 @@ def _is_backchannel(frag: Utterance, current: Utterance, later: Sequence[Utteran
 
 def _is_token(u: Utterance, options: TurnOptions) -> bool:
     """A short acknowledgement word (嗯, 对, 好的…)."""
-    return u.end - u.start <= options.backchannel_max_s and _squash(u.text) in options.backchannels
+    return u.end - u.start <= options.backchannel_max_s and squash(u.text) in options.backchannels
 
 
 def _joined(turn: Utterance, frag: Utterance) -> Utterance:
@@ -78,5 +78,6 @@ def _joined(turn: Utterance, frag: Utterance) -> Utterance:
                                    "words": [*turn.words, *frag.words]})
 
 
-def _squash(text: str) -> str:
+def squash(text: str) -> str:
+    """``text`` without spaces or punctuation (how turns and evidence compare words)."""
     return _SQUASH.sub("", text)
