@@ -15,6 +15,7 @@ if str(ROOT) not in sys.path:  # `streamlit run` puts only dashboard/ on the pat
 import streamlit as st  # noqa: E402
 
 from dashboard import data  # noqa: E402
+from qa_engine import policy  # noqa: E402
 from dashboard.i18n import LANGS, t  # noqa: E402
 
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -61,15 +62,12 @@ def page(file: str, key: str, icon: str, default: bool = False) -> st.Page:
 
 sections: dict[str, list] = {t("nav_review"): [page("review_queue.py", "page_queue", ":material/fact_check:", default=True),
                                                page("call_review.py", "page_call", ":material/headset_mic:")]}
-reports = []
-if role != "agent":
-    reports += [page("daily_report.py", "page_daily", ":material/bar_chart:"),
-                page("agreement.py", "page_agreement", ":material/balance:")]
-else:
-    reports += [page("daily_report.py", "page_daily", ":material/bar_chart:")]
+reports = [page("daily_report.py", "page_daily", ":material/bar_chart:")]
+if data.can(policy.REPORTS_TEAM):
+    reports.append(page("agreement.py", "page_agreement", ":material/balance:"))
 reports.append(page("coaching.py", "page_coaching", ":material/school:"))
 sections[t("nav_reports")] = reports
-if role != "agent":
+if data.can(policy.CRM_READ):
     sections[t("nav_crm")] = [page("customers.py", "page_customers", ":material/person_search:"),
                               page("crm_reports.py", "page_crm_reports", ":material/credit_card:")]
 

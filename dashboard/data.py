@@ -15,6 +15,7 @@ from datetime import date
 import streamlit as st
 from sqlmodel import Session
 
+from qa_engine import policy
 from qa_engine.api.services import calls as calls_svc
 from qa_engine.api.services import catalog
 from qa_engine.api.services import coaching as coaching_svc
@@ -27,8 +28,6 @@ from qa_engine.storage.app_models import CoachingSession, ManualDeductionCreate
 from qa_engine.storage.db import get_engine
 
 TTL = 30
-REVIEWERS = ("admin", "supervisor", "inspector")
-COACHES = ("admin", "supervisor", "trainer")
 
 
 @st.cache_resource
@@ -68,16 +67,25 @@ def user() -> dict:
     return st.session_state.get("user") or {}
 
 
+def can(permission: str) -> bool:
+    """The API's policy (``qa_engine.policy``) for the logged-in user."""
+    return policy.allows(user().get("role"), permission)
+
+
+def check(permission: str) -> None:
+    policy.check(user().get("role"), permission)
+
+
 def own_agent(agent_id: str | None) -> str | None:
-    return user().get("agent_id") if user().get("role") == "agent" else agent_id
+    return policy.own_agent_id(user().get("role"), user().get("agent_id"), agent_id)
 
 
 def can_review() -> bool:
-    return user().get("role") in REVIEWERS
+    return can(policy.REVIEW_WRITE)
 
 
 def can_coach() -> bool:
-    return user().get("role") in COACHES
+    return can(policy.COACHING_WRITE)
 
 
 # --- calls -----------------------------------------------------------------------------------
@@ -126,14 +134,13 @@ def _call_detail(call_id: str) -> dict | None:
 
 def call_detail(call_id: str) -> dict | None:
     d = _call_detail(call_id)
-    if d is not None and user().get("role") == "agent" and d["call"]["agent_id"] != user().get("agent_id"):
+    if d is not None and not policy.may_see_call(user().get("role"), user().get("agent_id"), d["call"]["agent_id"]):
         return None
     return d
 
 
 def _review_write(call_id: str, fn, **kwargs):
-    if not can_review():
-        raise PermissionError("only inspectors, supervisors and admins review calls")
+    check(policy.REVIEW_WRITE)
     with session() as s:
         result = fn(s, call=calls_svc.get_call(s, call_id=call_id), username=user()["username"], **kwargs)
     changed()
@@ -218,7 +225,7 @@ def _sessions(agent_id: str | None) -> list[dict]:
 
 
 def coaching_sessions() -> list[dict]:
-    return _sessions(user().get("agent_id") if user().get("role") == "agent" else None)
+    return _sessions(own_agent(None))
 
 
 @st.cache_data(ttl=TTL)
@@ -228,8 +235,7 @@ def coaching_detail(session_id: int) -> dict:
 
 
 def create_coaching(data: dict) -> int:
-    if not can_coach():
-        raise PermissionError("only trainers, supervisors and admins build coaching sessions")
+    check(policy.COACHING_WRITE)
     with session() as s:
         row = coaching_svc.create_session(s, data=coaching_svc.CoachingSessionCreate(**data), username=user()["username"])
         session_id = row.id
@@ -240,8 +246,8 @@ def create_coaching(data: dict) -> int:
 def complete_coaching(session_id: int, agent_id: str) -> None:
     if user().get("role") == "agent":
         agent_id = user()["agent_id"]
-    elif not can_coach():
-        raise PermissionError("only the agent or a trainer marks a session completed")
+    else:
+        check(policy.COACHING_WRITE)
     with session() as s:
         coaching_svc.complete(s, coaching=s.get(CoachingSession, session_id), agent_id=agent_id, username=user()["username"])
     changed()
@@ -249,16 +255,26 @@ def complete_coaching(session_id: int, agent_id: str) -> None:
 
 # --- CRM -------------------------------------------------------------------------------------
 @st.cache_data(ttl=TTL)
-def customer_panel(phone: str) -> dict | None:
+def _customer_panel(phone: str) -> dict | None:
     with session() as s:
         return crm_panel.customer_panel(s, phone=phone)
 
 
+def customer_panel(phone: str) -> dict | None:
+    """The CRM panel beside a call; None for roles that may not read the CRM (agents)."""
+    return _customer_panel(phone) if can(policy.CRM_READ) else None
+
+
 @st.cache_data(ttl=TTL)
-def crm(name: str, **kwargs):
-    """A read-only ``crm.services`` function by name, as JSON-ready data."""
+def _crm(name: str, **kwargs):
     with session() as s:
         return crm_panel.call_service(s, name, **kwargs)
+
+
+def crm(name: str, **kwargs):
+    """A read-only ``crm.services`` function by name, as JSON-ready data (CRM readers only)."""
+    check(policy.CRM_READ)
+    return _crm(name, **kwargs)
 
 
 def search_customers(query: str) -> list[dict]:
@@ -266,8 +282,7 @@ def search_customers(query: str) -> list[dict]:
 
 
 def run_rebates(month: str) -> list[dict]:
-    if user().get("role") not in ("admin", "supervisor"):
-        raise PermissionError("only supervisors and admins run month-end")
+    check(policy.CRM_MONTH_END)
     with session() as s:
         rows = crm_panel.call_service(s, "run_month_end_rebates", month=month)
     changed()

@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import data, ui
+from qa_engine import policy
 from dashboard.i18n import t
 
 
@@ -95,8 +96,11 @@ with side:
             delta = None if changed is None or changed == sec["score"] else round(changed - sec["score"], 1)
             col.metric(ui.section_title(sec["section"]), ui.score(sec["score"]), delta=delta,
                        help=f"{t('after_review')}：{ui.score(changed)}" if delta is not None else None)
-    st.subheader(t("crm_panel"))
-    if call["customer_number"]:
+    if data.can(policy.CRM_READ):  # agents see no customer records or balances (the API refuses them too)
+        st.subheader(t("crm_panel"))
+    if not data.can(policy.CRM_READ):
+        pass
+    elif call["customer_number"]:
         try:
             panel = data.customer_panel(call["customer_number"])
         except Exception:  # noqa: BLE001 - the CRM is optional beside a call

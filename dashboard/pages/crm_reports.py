@@ -7,6 +7,7 @@ from datetime import date
 import streamlit as st
 
 from dashboard import data, ui
+from qa_engine import policy
 from dashboard.i18n import t
 
 user = ui.require_user()
@@ -42,7 +43,7 @@ if birthdays:
 else:
     st.caption(t("no_data"))
 
-if user["role"] in ("admin", "supervisor"):
+if data.can(policy.CRM_MONTH_END):
     st.subheader(t("rebates"))
     if st.button(t("run_rebates"), key="run_rebates"):
         try:

@@ -9,6 +9,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
+from qa_engine import policy
 from qa_engine.api.security import decode_token
 from qa_engine.api.services.calls import get_call
 from qa_engine.api.services.users import get_user
@@ -48,38 +49,36 @@ def get_current_user(session: SessionDep, settings: SettingsDep, token: TokenDep
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
-STAFF = ("admin", "supervisor", "inspector", "trainer")
-REVIEWERS = ("admin", "supervisor", "inspector")
-COACHES = ("admin", "supervisor", "trainer")
-EVERYONE = STAFF + ("agent",)
-
-
-def require(*roles: str) -> Callable[[User], User]:
-    """A dependency that lets only users with one of ``roles`` through (403 otherwise)."""
+def require(permission: str) -> Callable[[User], User]:
+    """A dependency that lets through only users whose role has ``permission`` (403 otherwise)."""
 
     def check(user: CurrentUser) -> User:
-        if user.role not in roles:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"role '{user.role}' may not do this")
+        try:
+            policy.check(user.role, permission)
+        except policy.PermissionDenied as exc:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
         return user
 
     return check
 
 
-Staff = Annotated[User, Depends(require(*STAFF))]
-Reviewer = Annotated[User, Depends(require(*REVIEWERS))]
-Coach = Annotated[User, Depends(require(*COACHES))]
-Admin = Annotated[User, Depends(require("admin"))]
-AnyUser = Annotated[User, Depends(require(*EVERYONE))]
+AnyUser = Annotated[User, Depends(require(policy.CALLS_READ))]
+Uploader = Annotated[User, Depends(require(policy.CALLS_UPLOAD))]
+Reviewer = Annotated[User, Depends(require(policy.REVIEW_WRITE))]
+Coach = Annotated[User, Depends(require(policy.COACHING_WRITE))]
+TeamReader = Annotated[User, Depends(require(policy.REPORTS_TEAM))]
+CrmReader = Annotated[User, Depends(require(policy.CRM_READ))]
+Admin = Annotated[User, Depends(require(policy.USERS_MANAGE))]
 
 
 def visible_call(session: Session, user: User, call_id: str) -> Call:
     """The call, or 404 when it does not exist or (for an agent) is not the agent's own."""
     call = get_call(session, call_id=call_id)
-    if call is None or (user.role == "agent" and call.agent_id != user.agent_id):
+    if call is None or not policy.may_see_call(user.role, user.agent_id, call.agent_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no call {call_id}")
     return call
 
 
 def own_agent_filter(user: User, agent_id: str | None) -> str | None:
     """Agents only ever see their own work number, whatever they ask for."""
-    return user.agent_id if user.role == "agent" else agent_id
+    return policy.own_agent_id(user.role, user.agent_id, agent_id)

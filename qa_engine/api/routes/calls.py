@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, BackgroundTasks, File, Form, HTTPException, Query, Request, UploadFile, status
 from fastapi.responses import FileResponse
 
-from qa_engine.api.deps import AnyUser, Reviewer, SessionDep, SettingsDep, own_agent_filter, visible_call
+from qa_engine.api.deps import AnyUser, Uploader, SessionDep, SettingsDep, own_agent_filter, visible_call
 from qa_engine.api.schemas import CallPage, JobPublic
 from qa_engine.api.services import uploads
 from qa_engine.api.services.calls import CallFilters, call_detail, list_calls
@@ -63,7 +63,7 @@ def audio(session: SessionDep, user: AnyUser, call_id: str):
 
 
 @router.post("/calls/upload", response_model=JobPublic, status_code=202)
-def upload(request: Request, session: SessionDep, settings: SettingsDep, user: Reviewer, background: BackgroundTasks,
+def upload(request: Request, session: SessionDep, settings: SettingsDep, user: Uploader, background: BackgroundTasks,
            file: Annotated[UploadFile, File(description="the recording")],
            record: Annotated[str | None, Form(description="the call record (CDR) as JSON")] = None):
     """Store the recording and its call record; it is analysed in the background (poll the job)."""
@@ -89,7 +89,7 @@ def upload(request: Request, session: SessionDep, settings: SettingsDep, user: R
 
 
 @router.post("/calls/{call_id}/reanalyse", response_model=JobPublic, status_code=202)
-def reanalyse(request: Request, session: SessionDep, settings: SettingsDep, user: Reviewer, call_id: str,
+def reanalyse(request: Request, session: SessionDep, settings: SettingsDep, user: Uploader, call_id: str,
               background: BackgroundTasks):
     """Analyse the recording again with the current ruleset; results of older rulesets are kept."""
     call = visible_call(session, user, call_id)
@@ -105,7 +105,7 @@ def reanalyse(request: Request, session: SessionDep, settings: SettingsDep, user
 
 
 @router.get("/jobs/{job_id}", response_model=JobPublic)
-def job(session: SessionDep, _user: Reviewer, job_id: str):
+def job(session: SessionDep, _user: Uploader, job_id: str):
     row = session.get(UploadJob, job_id)
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id}")

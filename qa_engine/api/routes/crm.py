@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
 
-from qa_engine.api.deps import SessionDep, Staff
+from qa_engine.api.deps import SessionDep, CrmReader
 from qa_engine.api.services import crm_panel as svc
 
 router = APIRouter(prefix="/crm", tags=["crm"])
@@ -13,7 +13,7 @@ def _unavailable(exc: Exception) -> HTTPException:
 
 
 @router.get("/customers/by-phone/{phone}")
-def by_phone(session: SessionDep, _user: Staff, phone: str) -> dict:
+def by_phone(session: SessionDep, _user: CrmReader, phone: str) -> dict:
     """The panel beside a call: customer, kind, VIP cards and sub-card balances, recent ledger,
     open feedback and recent contacts."""
     try:

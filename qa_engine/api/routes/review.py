@@ -4,7 +4,7 @@ from datetime import date
 
 from fastapi import APIRouter, HTTPException, status
 
-from qa_engine.api.deps import AnyUser, Reviewer, SessionDep, Staff, visible_call
+from qa_engine.api.deps import AnyUser, Reviewer, SessionDep, TeamReader, visible_call
 from qa_engine.api.schemas import AgreementRow, AuditPublic, FinaliseIn, ReviewPublic, VerdictIn, VerdictPublic
 from qa_engine.api.services import review as svc
 from qa_engine.storage.app_models import ManualDeductionCreate, ManualDeductionPublic
@@ -85,12 +85,12 @@ def call_audit(session: SessionDep, user: AnyUser, call_id: str):
 
 
 @router.get("/audit", response_model=list[AuditPublic])
-def all_audit(session: SessionDep, _user: Staff, limit: int = 200):
+def all_audit(session: SessionDep, _user: TeamReader, limit: int = 200):
     return svc.audit_history(session, limit=min(limit, 2000))
 
 
 @router.get("/review/agreement", response_model=list[AgreementRow])
-def agreement(session: SessionDep, _user: Staff, date_from: date | None = None, date_to: date | None = None,
+def agreement(session: SessionDep, _user: TeamReader, date_from: date | None = None, date_to: date | None = None,
               min_reviews: int = 5, trust_level: float = 0.9):
     """Per rule: how often inspectors agree with the automatic outcome (which rules can be trusted)."""
     return svc.rule_agreement(session, date_from=date_from, date_to=date_to, min_reviews=min_reviews,

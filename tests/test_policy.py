@@ -1,0 +1,44 @@
+"""The one authorisation policy: roles, permissions and the agent's own-calls scope."""
+
+import pytest
+
+from qa_engine import policy
+
+
+def test_every_role_has_a_grant_and_every_grant_names_a_known_permission():
+    known = {v for k, v in vars(policy).items() if k.isupper() and isinstance(v, str) and "." in v}
+    assert set(policy.GRANTS) == set(policy.ROLES)
+    for granted in policy.GRANTS.values():
+        assert granted <= known
+
+
+@pytest.mark.parametrize("role, permission, allowed", [
+    ("agent", policy.CALLS_READ, True),
+    ("agent", policy.CRM_READ, False),          # agents never see customers' balances
+    ("agent", policy.PII_READ, False),
+    ("trainer", policy.PII_READ, False),
+    ("trainer", policy.REVIEW_WRITE, False),
+    ("trainer", policy.COACHING_WRITE, True),
+    ("inspector", policy.REVIEW_WRITE, True),
+    ("inspector", policy.CRM_MONTH_END, False),
+    ("supervisor", policy.CRM_MONTH_END, True),
+    ("supervisor", policy.USERS_MANAGE, False),
+    ("admin", policy.USERS_MANAGE, True),
+    (None, policy.CALLS_READ, False),
+    ("root", policy.CALLS_READ, False),
+])
+def test_grants(role, permission, allowed):
+    assert policy.allows(role, permission) is allowed
+    if allowed:
+        policy.check(role, permission)
+    else:
+        with pytest.raises(policy.PermissionDenied, match=permission):
+            policy.check(role, permission)
+
+
+def test_agents_see_only_their_own_calls_and_work_number():
+    assert policy.may_see_call("agent", "108", "108")
+    assert not policy.may_see_call("agent", "108", "109")
+    assert policy.may_see_call("inspector", None, "109")
+    assert policy.own_agent_id("agent", "108", "109") == "108"
+    assert policy.own_agent_id("supervisor", None, "109") == "109"
