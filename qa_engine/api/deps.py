@@ -39,9 +39,11 @@ TokenDep = Annotated[str, Depends(oauth2_scheme)]
 
 
 def get_current_user(session: SessionDep, settings: SettingsDep, token: TokenDep) -> User:
-    username = decode_token(settings, token)
-    user = get_user(session, username=username) if username else None
-    if user is None or not user.active:
+    """The token's user, while active and while the token's version is the user's current one
+    (a password, role or active change raises it: older tokens are refused with 401)."""
+    claims = decode_token(settings, token)
+    user = get_user(session, username=claims[0]) if claims else None
+    if user is None or not user.active or user.token_version != claims[1]:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or expired token",
                             headers={"WWW-Authenticate": "Bearer"})
     return user

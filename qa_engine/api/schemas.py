@@ -7,12 +7,32 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from qa_engine.storage.app_models import MIN_PASSWORD_LENGTH
+
 
 class Token(BaseModel):
     access_token: str
     token_type: str = "bearer"
     role: str
     username: str
+
+
+class PasswordIn(BaseModel):
+    """An administrator sets a user's password."""
+
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=128)
+
+
+class OwnPasswordIn(BaseModel):
+    """A user changes their own password, proving the current one."""
+
+    old_password: str = Field(max_length=128)
+    new_password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=128)
+
+
+class RoleIn(BaseModel):
+    role: str = Field(description="admin, supervisor, inspector, trainer or agent")
+    agent_id: str | None = Field(None, max_length=32, description="needed for role agent unless the user has one")
 
 
 class CallListItem(BaseModel):

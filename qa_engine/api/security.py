@@ -50,15 +50,21 @@ def _verify_scrypt(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, bytes.fromhex(digest))
 
 
-def create_token(settings: Settings, *, username: str, role: str) -> str:
+def create_token(settings: Settings, *, username: str, role: str, version: int = 0) -> str:
+    """A bearer token for ``username``; ``version`` is the user's ``token_version`` at issue time."""
     expires = datetime.now(timezone.utc) + timedelta(minutes=settings.token_minutes)
-    return jwt.encode({"sub": username, "role": role, "exp": expires}, settings.secret_key, algorithm=ALGORITHM)
+    return jwt.encode({"sub": username, "role": role, "ver": version, "exp": expires}, settings.secret_key,
+                      algorithm=ALGORITHM)
 
 
-def decode_token(settings: Settings, token: str) -> str | None:
-    """The username in a valid, unexpired token, else None."""
+def decode_token(settings: Settings, token: str) -> tuple[str, int] | None:
+    """(username, token version) of a valid, unexpired token, else None. Tokens without a version
+    (issued before versions existed) are refused: their users log in once more."""
     try:
-        payload = jwt.decode(token, settings.secret_key, algorithms=[ALGORITHM])
+        payload = jwt.decode(token, settings.secret_key, algorithms=[ALGORITHM], options={"require": ["sub", "ver", "exp"]})
     except jwt.PyJWTError:
         return None
-    return payload.get("sub")
+    username, version = payload["sub"], payload["ver"]
+    if not isinstance(username, str) or not isinstance(version, int):
+        return None
+    return username, version

@@ -15,6 +15,7 @@ from sqlmodel import Field, SQLModel
 from qa_engine.storage.models import utcnow
 
 ROLES = ("admin", "supervisor", "inspector", "trainer", "agent")
+MIN_PASSWORD_LENGTH = 10
 
 
 # --- users -----------------------------------------------------------------------------------
@@ -27,7 +28,7 @@ class UserBase(SQLModel):
 
 
 class UserCreate(UserBase):
-    password: str = Field(min_length=10, max_length=128)
+    password: str = Field(min_length=MIN_PASSWORD_LENGTH, max_length=128)
 
 
 class User(UserBase, table=True):
@@ -36,10 +37,18 @@ class User(UserBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     password_hash: str = Field(max_length=256)
     created_at: datetime = Field(default_factory=utcnow)
+    password_changed_at: datetime = Field(default_factory=utcnow)
+    # Signed into every token; raised by a password, role or active change, so older tokens and
+    # dashboard sessions stop working at once.
+    token_version: int = Field(default=0)
 
 
 class UserPublic(UserBase):
+    """A user as the API shows it: never the password hash or the token version."""
+
     id: int
+    created_at: datetime
+    password_changed_at: datetime
 
 
 # --- review ----------------------------------------------------------------------------------

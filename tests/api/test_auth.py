@@ -64,7 +64,7 @@ def test_token_expires(db):
 
     expired = db.model_copy(update={"token_minutes": -1})
     assert decode_token(db, create_token(expired, username="admin", role="admin")) is None
-    assert decode_token(db, create_token(db, username="admin", role="admin")) == "admin"
+    assert decode_token(db, create_token(db, username="admin", role="admin", version=3)) == ("admin", 3)
 
 
 def _token(client, username, password):

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from qa_engine.api.security import hash_password, needs_rehash, verify_password
 from qa_engine.config import Settings
-from qa_engine.storage.app_models import ROLES, AuditLog, User, UserCreate
+from qa_engine.storage.app_models import AuditLog, User, UserCreate
 from qa_engine.storage.models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -32,11 +32,8 @@ def get_user(session: Session, *, username: str) -> User | None:
 
 
 def create_user(session: Session, *, user_in: UserCreate) -> User:
-    """Add a user with a hashed password; the role must be one of ``ROLES``."""
-    if user_in.role not in ROLES:
-        raise ValueError(f"unknown role {user_in.role!r}; one of {', '.join(ROLES)}")
-    if user_in.role == "agent" and not user_in.agent_id:
-        raise ValueError("an agent user needs agent_id (the work number)")
+    """Add a user with a hashed password, unchecked and unaudited: accounts are created through
+    ``qa_engine.api.services.accounts.create_account``; this is its storage step and the demo's."""
     user = User.model_validate(user_in, update={"password_hash": hash_password(user_in.password)})
     session.add(user)
     session.flush()
