@@ -18,6 +18,8 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 models_app = typer.Typer(help="Speech models.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
+retention_app = typer.Typer(help="Retention of recordings and transcripts (QA_RETENTION_DAYS).", no_args_is_help=True)
+app.add_typer(retention_app, name="retention")
 
 
 def _mount_optional(module: str, attr: str, name: str) -> None:
@@ -30,6 +32,7 @@ def _mount_optional(module: str, attr: str, name: str) -> None:
 
 _mount_optional("qa_engine.rules.cli", "rules_app", "rules")
 _mount_optional("crm.cli", "crm_app", "crm")
+_mount_optional("qa_engine.users_cli", "users_app", "users")
 try:  # scale-out workers need the optional extra: pip install ".[workers]"
     _mount_optional("qa_engine.worker_cli", "worker_app", "worker")
 except ImportError:
@@ -147,6 +150,32 @@ def models_prepare() -> None:
     from qa_engine.asr.model import ensure_model
 
     typer.echo(f"ASR model ready: {ensure_model(get_settings())}")
+
+
+@retention_app.command("apply")
+def retention_apply(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="list what would be deleted, delete nothing")] = False,
+) -> None:
+    """Delete recordings and transcripts of calls older than QA_RETENTION_DAYS (legal holds excepted)."""
+    from datetime import date
+
+    from qa_engine import retention
+    from qa_engine.storage.db import session_scope
+
+    settings = get_settings()
+    if settings.retention_days is None:
+        typer.echo("QA_RETENTION_DAYS is not set: recordings are kept forever, nothing to do")
+        return
+    _init_db(settings)
+    with session_scope(settings) as session:
+        report = retention.apply(session, days=settings.retention_days, today=date.today(), dry_run=dry_run)
+    verb = "would purge" if dry_run else "purged"
+    typer.echo(f"calls before {report.cutoff}: {verb} {len(report.purged)}, {len(report.files)} files; "
+               f"on legal hold {len(report.held)}")
+    for call_id in report.purged:
+        typer.echo(f"  {verb} {call_id}")
+    for call_id in report.held:
+        typer.echo(f"  kept (legal hold) {call_id}")
 
 
 def _init_db(settings) -> None:

@@ -24,7 +24,7 @@ from qa_engine.storage.app_models import MIN_PASSWORD_LENGTH, ROLES, User, UserC
 from qa_engine.storage.models import utcnow
 
 __all__ = ["AccountConflict", "AccountError", "LoginBlocked", "UnknownUser", "WrongPassword", "change_own_password",
-           "create_account", "list_users", "session_user", "set_active", "set_password", "set_role"]
+           "create_account", "existing_user", "list_users", "session_user", "set_active", "set_password", "set_role"]
 
 _USERNAME = re.compile(r"[^\s]{1,64}")
 
@@ -69,7 +69,7 @@ def create_account(session: Session, *, actor: str, username: str, password: str
 
 def set_password(session: Session, *, actor: str, username: str, password: str) -> User:
     """An administrator's password reset (``user.password``): the user's tokens and sessions end."""
-    user = _existing(session, username)
+    user = existing_user(session, username)
     _store_password(session, user, password)
     audit(session, username=actor, action="user.password", entity="user", entity_id=username)
     return user
@@ -91,7 +91,7 @@ def change_own_password(session: Session, settings: Settings, *, user: User, old
 
 def set_role(session: Session, *, actor: str, username: str, role: str, agent_id: str | None = None) -> User:
     """Give the user another role (``user.role``); an agent keeps or is given a work number."""
-    user = _existing(session, username)
+    user = existing_user(session, username)
     agent_id = agent_id or user.agent_id
     _check_role(role, agent_id)
     if user.role == "admin" and role != "admin":
@@ -106,7 +106,7 @@ def set_role(session: Session, *, actor: str, username: str, role: str, agent_id
 
 def set_active(session: Session, *, actor: str, username: str, active: bool) -> User:
     """Disable (``user.disable``: logins refused, tokens and sessions end) or enable (``user.enable``)."""
-    user = _existing(session, username)
+    user = existing_user(session, username)
     if not active and user.role == "admin" and user.active:
         _check_admin_removal(session, actor=actor, user=user, what="disable")
     user.active = active
@@ -124,7 +124,8 @@ def session_user(session: Session, *, username: str, token_version: int) -> User
     return user
 
 
-def _existing(session: Session, username: str) -> User:
+def existing_user(session: Session, username: str) -> User:
+    """The user of that name; raises UnknownUser."""
     user = get_user(session, username=username)
     if user is None:
         raise UnknownUser(f"no user {username!r}")
