@@ -113,7 +113,7 @@ def _container_declared_s(path: Path) -> float | None:
 def _read_soundfile(path: Path, settings: Settings) -> tuple[np.ndarray, int, str]:
     with sf.SoundFile(str(path)) as f:
         _check_layout(path, f.channels, f.frames / f.samplerate if f.samplerate else 0.0, settings)
-        _check_memory(path, f.frames * f.channels, settings)
+        check_decode_memory(path, f.frames * f.channels, settings)
         data = f.read(dtype="float32", always_2d=True)
         return data.T, int(f.samplerate), f"{f.format}/{f.subtype}"
 
@@ -131,7 +131,7 @@ def _read_pyav(path: Path, settings: Settings) -> tuple[np.ndarray, int, str]:
             raise AudioError(path, "audio stream has no sample rate")
         declared = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else 0.0
         _check_layout(path, channels, declared, settings)
-        _check_memory(path, int(declared * rate) * max(channels, 1), settings)
+        check_decode_memory(path, int(declared * rate) * max(channels, 1), settings)
         limit = int(settings.max_duration_s * rate) + rate  # stop decoding an over-long file early
         chunks, total = [], 0
         for frame in container.decode(stream):
@@ -167,7 +167,7 @@ def _check_layout(path: Path, channels: int, duration_s: float, settings: Settin
         raise AudioError(path, f"is {duration_s:.0f} s long, over the limit of {settings.max_duration_s:.0f} s (QA_MAX_DURATION_S)")
 
 
-def _check_memory(path: Path, samples: int, settings: Settings) -> None:
+def check_decode_memory(path: Path, samples: int, settings: Settings) -> None:
     """Refuse, from the header, a file whose decoding would need more memory than allowed (a few-MB
     file at 192 kHz can declare an hour: gigabytes of float32 samples)."""
     need_mb = samples * 4 / 2**20

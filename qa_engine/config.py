@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     default_agent_channel: str = "left"
     default_agent_id: str | None = None
     timezone: str = "Asia/Shanghai"
+    # Personal data: recordings and transcripts of calls older than this many days are deleted by
+    # ``qa-engine retention apply`` (calls on legal hold excepted). None keeps them forever.
+    retention_days: int | None = Field(default=None, gt=0, description="QA_RETENTION_DAYS; unset: keep forever")
 
     # Diarization for mono recordings
     diarization_pipeline: Path | None = Field(default=None, description="local pyannote pipeline directory or config.yaml")

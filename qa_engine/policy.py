@@ -19,14 +19,15 @@ CRM_READ = "crm.read"                # customer records, VIP balances and ledger
 CRM_MONTH_END = "crm.month_end"      # run month-end rebates
 USERS_MANAGE = "users.manage"        # create users, change roles and passwords, disable
 PII_READ = "pii.read"                # phone, ID-card and card numbers unredacted
+LEGAL_HOLD = "calls.legal_hold"      # keep a call out of retention's purge, or release it
 
 ROLES = ("admin", "supervisor", "inspector", "trainer", "agent")
 
 _STAFF = {CALLS_READ, REPORTS_TEAM, CRM_READ}
 GRANTS: dict[str, frozenset[str]] = {
-    "admin": frozenset(_STAFF | {CALLS_UPLOAD, REVIEW_WRITE, COACHING_WRITE, CRM_MONTH_END, USERS_MANAGE, PII_READ}),
-    "supervisor": frozenset(_STAFF | {CALLS_UPLOAD, REVIEW_WRITE, COACHING_WRITE, CRM_MONTH_END, PII_READ}),
-    "inspector": frozenset(_STAFF | {CALLS_UPLOAD, REVIEW_WRITE, PII_READ}),
+    "admin": frozenset(_STAFF | {CALLS_UPLOAD, REVIEW_WRITE, COACHING_WRITE, CRM_MONTH_END, USERS_MANAGE, PII_READ, LEGAL_HOLD}),
+    "supervisor": frozenset(_STAFF | {CALLS_UPLOAD, REVIEW_WRITE, COACHING_WRITE, CRM_MONTH_END, PII_READ, LEGAL_HOLD}),
+    "inspector": frozenset(_STAFF | {CALLS_UPLOAD, REVIEW_WRITE, PII_READ, LEGAL_HOLD}),
     "trainer": frozenset(_STAFF | {COACHING_WRITE}),
     "agent": frozenset({CALLS_READ}),
 }

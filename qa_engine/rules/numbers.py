@@ -19,7 +19,7 @@ _RUN = re.compile(r"[Lh]+")
 
 def _literal(ch: str) -> bool:
     """A numeral as written: 一, 百, 8."""
-    return ch in T.NUMERAL_DIGITS or ch in T.NUMERAL_UNITS or ch.isdigit()
+    return ch in T.NUMERAL_DIGITS or ch in T.NUMERAL_UNITS or ch.isdecimal()
 
 
 class _ClassTable(dict):
@@ -61,6 +61,17 @@ def _value(run: str) -> str | None:
 _VALUES = T.BoundedMemo(_value)  # a run → its number: agents say the same few work numbers all day
 
 
+def char_classes(text: str) -> str:
+    """The class view of ``text``, one character per character (``L`` literal numeral, ``h`` digit
+    homophone, ``.`` other): PII redaction (qa_engine/pii.py) finds spoken numbers with it."""
+    return text.translate(_CLASSES)
+
+
+def run_digits(run: str) -> str | None:
+    """A run of numerals and homophones as its number: 幺三八 → 138, 一千二百 → 1200, 零八 → 08."""
+    return _VALUES[run]
+
+
 def numbers_in(clean: str, fuzzy: str, prefixes: Sequence[str], suffixes: Sequence[str]) -> list[str]:
     """Numbers in a cleaned text (``fuzzy``: its fuzzy view; prefixes/suffixes as ``syllable_codes``):
     a run of numerals or digit homophones right after a prefix, or a run holding a literal numeral
@@ -91,6 +102,6 @@ def stated_numbers(text: str, prefixes: list[list[str]], suffixes: list[list[str
 
 def same_number(a: str, b: str) -> bool:
     a, b = a.strip(), b.strip()
-    if a.isdigit() and b.isdigit():
+    if a.isdecimal() and b.isdecimal():
         return int(a) == int(b)
     return T.chars_view(a) == T.chars_view(b)

@@ -44,10 +44,10 @@ def parse_numeral(run: str) -> int | None:
     """Value of a run of Chinese/Arabic numerals; digit-by-digit runs are read as a digit string."""
     if not any(ch in NUMERAL_UNITS for ch in run):
         digits = "".join(str(NUMERAL_DIGITS[ch]) if ch in NUMERAL_DIGITS else ch for ch in run)
-        return int(digits) if digits.isdigit() else None
+        return int(digits) if digits.isdecimal() else None
     total, section, digit = 0, 0, None
     for ch in run:
-        if ch in NUMERAL_DIGITS or ch.isdigit():
+        if ch in NUMERAL_DIGITS or ch.isdecimal():
             value = NUMERAL_DIGITS[ch] if ch in NUMERAL_DIGITS else int(ch)
             digit = value if digit is None or digit == 0 else digit * 10 + value
         elif ch == "万":

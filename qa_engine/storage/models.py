@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -54,6 +54,10 @@ class Call(SQLModel, table=True):
     critical_failed: bool = Field(default=False, index=True)
     review_status: str = Field(default="pending", index=True, max_length=16)
     current_analysis_id: int | None = None
+    # Retention (qa_engine/retention.py): a call on legal hold is never purged; a purged call keeps
+    # its row, scores and verdicts but has lost its recording and transcript.
+    legal_hold: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    purged_at: datetime | None = None
     record: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)

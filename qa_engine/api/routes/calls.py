@@ -5,17 +5,20 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, BackgroundTasks, File, Form, HTTPException, Query, Request, UploadFile, status
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, HTTPException, Query, Request, UploadFile, status
+from fastapi.responses import FileResponse, Response
+from pydantic import BaseModel, Field
 
-from qa_engine.api.deps import AnyUser, Uploader, SessionDep, SettingsDep, own_agent_filter, visible_call
+from qa_engine import bleep, pii, policy, retention
+from qa_engine.api.deps import (AnyUser, Uploader, SessionDep, SettingsDep, own_agent_filter, require,
+                                visible_call)
 from qa_engine.api.schemas import CallPage, JobPublic
 from qa_engine.api.services import uploads
-from qa_engine.api.services.calls import CallFilters, call_detail, list_calls
+from qa_engine.api.services.calls import CallFilters, call_detail, list_calls, pii_audio_spans
 from qa_engine.api.services.review import audit
 from qa_engine.callrecord import parse_call_record
 from qa_engine.errors import CallRecordError
-from qa_engine.storage.app_models import UploadJob
+from qa_engine.storage.app_models import UploadJob, User
 
 router = APIRouter(tags=["calls"])
 
@@ -40,26 +43,52 @@ def calls(session: SessionDep, user: AnyUser,
                           outcome=outcome, review_status=review_status, status=status_, customer_number=customer_number,
                           scoring=scoring)
     items, total = list_calls(session, filters=filters, page=page, page_size=page_size, order=order)
+    if not policy.allows(user.role, policy.PII_READ):
+        items = [pii.redact_call_item(item) for item in items]
     return CallPage(items=items, total=total, page=page, page_size=page_size)
 
 
 @router.get("/calls/{call_id}")
 def call(session: SessionDep, user: AnyUser, call_id: str, ruleset_version: str | None = None) -> dict:
-    """Call record, transcript, metrics, findings with evidence and verdicts, scores, CRM panel link."""
+    """Call record, transcript, metrics, findings with evidence and verdicts, scores, CRM panel link.
+    Phone, ID-card and card numbers are masked for roles without ``pii.read`` (agents, trainers)."""
     detail = call_detail(session, call=visible_call(session, user, call_id), ruleset_version=ruleset_version)
     if ruleset_version is not None and detail["analysis"] is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no analysis with ruleset {ruleset_version}")
-    return detail
+    return detail if policy.allows(user.role, policy.PII_READ) else pii.redact_call_detail(detail)
 
 
 @router.get("/calls/{call_id}/audio", response_class=FileResponse,
             responses={206: {"description": "the requested byte range"}})
-def audio(session: SessionDep, user: AnyUser, call_id: str):
-    """The recording; honours HTTP ``Range`` requests (206 Partial Content) so players can seek."""
-    path = Path(visible_call(session, user, call_id).source_path)
+def audio(session: SessionDep, settings: SettingsDep, user: AnyUser, call_id: str):
+    """The recording; honours HTTP ``Range`` requests (206 Partial Content) so players can seek. For
+    roles without ``pii.read`` the stretches where a phone, ID-card or card number is spoken are
+    replaced by a 1 kHz tone (then a whole WAV, without ranges)."""
+    call = visible_call(session, user, call_id)
+    path = Path(call.source_path)
     if not path.is_file():
         raise HTTPException(status.HTTP_404_NOT_FOUND, "the recording is no longer on disk")
+    spans = [] if policy.allows(user.role, policy.PII_READ) else pii_audio_spans(session, call=call)
+    if spans:
+        return Response(bleep.bleeped_wav(path, spans, settings), media_type="audio/wav")
     return FileResponse(path, media_type=AUDIO_TYPES.get(path.suffix.lower(), "application/octet-stream"))
+
+
+class LegalHoldIn(BaseModel):
+    hold: bool = Field(description="true: retention never purges the call; false: release it")
+    reason: str = Field("", max_length=500, description="kept in the audit history")
+
+
+HoldSetter = Annotated[User, Depends(require(policy.LEGAL_HOLD))]
+
+
+@router.put("/calls/{call_id}/legal-hold")
+def legal_hold(session: SessionDep, user: HoldSetter, call_id: str, body: LegalHoldIn) -> dict:
+    """Put a call on legal hold or release it (inspectors, supervisors); audited."""
+    call = retention.set_legal_hold(session, call=visible_call(session, user, call_id), hold=body.hold,
+                                    username=user.username, reason=body.reason)
+    session.commit()
+    return {"call_id": call.call_id, "legal_hold": call.legal_hold}
 
 
 @router.post("/calls/upload", response_model=JobPublic, status_code=202)

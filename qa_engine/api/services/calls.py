@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from qa_engine import pii
 from qa_engine.api.services import catalog
 from qa_engine.storage.app_models import Review
 from qa_engine.storage.models import Analysis, Call, FindingRow, MetricsRow, UtteranceRow
@@ -141,15 +142,23 @@ def call_detail(session: Session, *, call: Call, ruleset_version: str | None = N
     data = metrics.data if metrics else {}
     return {
         "call": _list_item(call, review["final_score"], catalog.agents(session), data)
-        | {"source_path": call.source_path, "record": call.record, "error": call.error, "hangup_by": call.hangup_by},
+        | {"source_path": call.source_path, "record": call.record, "error": call.error, "hangup_by": call.hangup_by,
+           "legal_hold": call.legal_hold, "purged_at": call.purged_at},
         "analysis": _analysis_dict(analysis),
         "analyses": [_analysis_dict(a) for a in list_analyses(session, call=call)],
         "transcript": [{"speaker": u.speaker, "start": u.start, "end": u.end, "text": u.text} for u in transcript],
         "metrics": data,
         "findings": findings,
         "review": review,
-        "crm_panel": f"/api/crm/customers/by-phone/{call.customer_number}" if call.customer_number else None,
+        # By call id: a phone number in a URL path ends up in access logs.
+        "crm_panel": f"/api/crm/customers/by-call/{call.call_id}" if call.customer_number else None,
     }
+
+
+def pii_audio_spans(session: Session, *, call: Call) -> list[tuple[float, float]]:
+    """Where in the recording a personal number is spoken (from the stored words), to bleep."""
+    rows = session.exec(select(UtteranceRow).where(UtteranceRow.call_pk == call.id).order_by(UtteranceRow.idx))
+    return [span for u in rows for span in pii.time_spans(u.text, u.words, u.start, u.end)]
 
 
 def _pick_analysis(session: Session, call: Call, ruleset_version: str | None) -> Analysis | None:
