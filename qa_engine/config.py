@@ -57,6 +57,18 @@ class Settings(BaseSettings):
     # ``qa-engine retention apply`` (calls on legal hold excepted). None keeps them forever.
     retention_days: int | None = Field(default=None, gt=0, description="QA_RETENTION_DAYS; unset: keep forever")
 
+    # PBX intake (qa_engine/intake/): CDR adapters and `qa-engine watch`
+    pbx_timezone: str = Field(default="Asia/Shanghai", description="time zone of the PBX's CDR timestamps")
+    # FreePBX routes trunk calls into from-pstn/from-trunk; FreeSWITCH's stock dialplan uses 'public'.
+    pbx_inbound_contexts: tuple[str, ...] = ("from-pstn", "from-trunk", "from-external", "public")
+    pbx_agent_channel_inbound: str = Field(default="left", description="agent's channel in inbound recordings: left|right|mono")
+    pbx_agent_channel_outbound: str = Field(default="left", description="agent's channel in outbound recordings")
+    pbx_check_agents: bool = Field(default=False, description="refuse CDRs whose extension is not in the agents table")
+    watch_settle_s: float = Field(default=10.0, gt=0, description="a recording is complete once unchanged this long")
+    watch_poll_s: float = Field(default=2.0, gt=0)
+    # Asterisk writes the CDR row when the call ends, possibly after MixMonitor closed the file.
+    watch_cdr_grace_s: float = Field(default=300.0, ge=0, description="how long a recording waits for its CDR row")
+
     # Diarization for mono recordings
     diarization_pipeline: Path | None = Field(default=None, description="local pyannote pipeline directory or config.yaml")
 
