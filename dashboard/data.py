@@ -12,10 +12,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 
+from pathlib import Path
 import streamlit as st
 from sqlmodel import Session
 
-from qa_engine import policy
+from qa_engine import bleep, pii, policy, retention
 from qa_engine.api.services import calls as calls_svc
 from qa_engine.api.services import catalog
 from qa_engine.api.services import coaching as coaching_svc
@@ -96,7 +97,8 @@ def list_calls(filters: dict, page: int = 1, page_size: int = 50, order: str = "
 
 
 def calls(filters: dict, **kwargs) -> tuple[list[dict], int]:
-    return list_calls(dict(filters, agent_id=own_agent(filters.get("agent_id"))), **kwargs)
+    items, total = list_calls(dict(filters, agent_id=own_agent(filters.get("agent_id"))), **kwargs)
+    return (items if can(policy.PII_READ) else [pii.redact_call_item(c) for c in items]), total
 
 
 @st.cache_data(ttl=TTL)
@@ -134,9 +136,33 @@ def _call_detail(call_id: str) -> dict | None:
 
 def call_detail(call_id: str) -> dict | None:
     d = _call_detail(call_id)
-    if d is not None and not policy.may_see_call(user().get("role"), user().get("agent_id"), d["call"]["agent_id"]):
+    if d is None or not policy.may_see_call(user().get("role"), user().get("agent_id"), d["call"]["agent_id"]):
         return None
-    return d
+    return d if can(policy.PII_READ) else pii.redact_call_detail(d)
+
+
+@st.cache_data(ttl=TTL)
+def _bleeped_audio(call_id: str) -> bytes | None:
+    with session() as s:
+        call = calls_svc.get_call(s, call_id=call_id)
+        spans = calls_svc.pii_audio_spans(s, call=call)
+        return bleep.bleeped_wav(Path(call.source_path), spans, settings()) if spans else None
+
+
+def call_audio(call_id: str, source_path: str) -> str | bytes:
+    """What the player plays: the recording, or for roles without PII_READ a WAV in which the spoken
+    phone, ID-card and card numbers are bleeped (the API's audio route does the same)."""
+    if can(policy.PII_READ):
+        return source_path
+    return _bleeped_audio(call_id) or source_path
+
+
+def set_legal_hold(call_id: str, hold: bool, reason: str) -> None:
+    check(policy.LEGAL_HOLD)
+    with session() as s:
+        retention.set_legal_hold(s, call=calls_svc.get_call(s, call_id=call_id), hold=hold,
+                                 username=user()["username"], reason=reason)
+    changed()
 
 
 def _review_write(call_id: str, fn, **kwargs):

@@ -55,6 +55,19 @@ def _metrics(m: dict, call: dict) -> None:
         st.caption(line)
 
 
+def _legal_hold(call: dict) -> None:
+    """The hold, for everyone to see; the switch for roles allowed to set it (audited)."""
+    if call.get("legal_hold"):
+        st.warning(t("legal_hold_on"), icon=":material/gavel:")
+    if not data.can(policy.LEGAL_HOLD):
+        return
+    with st.popover(t("clear_legal_hold") if call.get("legal_hold") else t("set_legal_hold"), icon=":material/gavel:"):
+        reason = st.text_input(t("legal_hold_reason"), key="hold_reason")
+        if st.button(t("save"), key="hold_save"):
+            data.set_legal_hold(call["call_id"], not call.get("legal_hold"), reason.strip())
+            st.rerun()
+
+
 ui.require_user()
 call_id = st.query_params.get("call") or st.session_state.get("call_id")
 detail = data.call_detail(call_id) if call_id else None
@@ -116,12 +129,17 @@ with side:
 
 with main:
     path = Path(call["source_path"])
-    if path.is_file():
+    if call.get("purged_at"):
+        st.info(t("purged").format(at=ui.local_time(call["purged_at"])), icon=":material/delete_sweep:")
+    elif path.is_file():
         seek = st.session_state.get(seek_key)
         # after an evidence button: start the player at that moment (and play it)
-        st.audio(str(path), start_time=int(seek or 0), autoplay=seek is not None)
+        st.audio(data.call_audio(call_id, str(path)), start_time=int(seek or 0), autoplay=seek is not None)
     else:
         st.caption(t("audio_missing"))
+    if not data.can(policy.PII_READ):
+        st.caption(t("pii_masked"))
+    _legal_hold(call)
 
     st.subheader(t("findings"))
     findings = detail["findings"]

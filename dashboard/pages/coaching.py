@@ -60,7 +60,7 @@ for m in d["moments"]:
     label = f"{m['call_id']} · {t('agent')} {ui.agent_label(m['agent_id'])} · {ui.mmss(m['start'])}–{ui.mmss(m['end'])} {m['note']}"
     with st.expander(label):
         if detail and Path(detail["call"]["source_path"]).is_file():
-            st.audio(detail["call"]["source_path"], start_time=int(m["start"] or 0),
+            st.audio(data.call_audio(m["call_id"], detail["call"]["source_path"]), start_time=int(m["start"] or 0),
                      end_time=int(m["end"]) if m["end"] else None)
         if detail:
             lo, hi = m["start"] or 0, m["end"] or 1e9
