@@ -39,21 +39,39 @@ except ImportError:
     pass
 
 
+CdrOption = Annotated[Path | None, typer.Option("--cdr", help="the PBX's call records: a CDR file (FreeSWITCH: or a folder of JSON CDRs)")]
+CdrFormatOption = Annotated[str | None, typer.Option("--cdr-format", help="asterisk | freeswitch | csv:MAPPING.yaml (docs/PBX.md)")]
+
+
+def _record_source(cdr: Path | None, cdr_format: str | None, settings):
+    """The CDR source of --cdr/--cdr-format, or None for sidecars; its bad rows are listed on stderr."""
+    from qa_engine.intake.source import CdrSource
+
+    source = CdrSource.from_options(cdr, cdr_format, settings)
+    if source is not None:
+        for problem in source.table().problems:
+            typer.echo(f"warning: {problem}", err=True)
+    return source
+
+
 @app.command()
 def analyze(
     files: Annotated[list[Path], typer.Argument(help="recordings (each with an optional <name>.json call record)")],
     as_json: Annotated[bool, typer.Option("--json", help="print the analysis as JSON (STANDARDS.md contract)")] = False,
     store: Annotated[bool, typer.Option("--store", help="also store the results in the database")] = False,
+    cdr: CdrOption = None,
+    cdr_format: CdrFormatOption = None,
 ) -> None:
     """Analyse recordings and print transcript, metrics, findings and score."""
     from qa_engine.ingest import save_analysis
     from qa_engine.pipeline import analyze_call
 
     settings = get_settings()
+    source = _record_source(cdr, cdr_format, settings)
     results, failed = [], False
     for path in files:
         try:
-            analysis = analyze_call(path, settings)
+            analysis = analyze_call(path, settings, record=source.record_for(path) if source else None)
         except QAError as exc:
             typer.echo(f"error: {exc}", err=True)
             failed = True
@@ -74,24 +92,69 @@ def analyze(
 
 
 @app.command()
-def ingest(folder: Annotated[Path, typer.Argument(help="folder of recordings with call-record sidecars")]) -> None:
+def ingest(folder: Annotated[Path, typer.Argument(help="folder of recordings with call-record sidecars")],
+           cdr: CdrOption = None, cdr_format: CdrFormatOption = None) -> None:
     """Analyse and store every recording in FOLDER not stored yet (safe to re-run)."""
     from tqdm import tqdm
 
     from qa_engine.ingest import find_recordings, ingest_files
 
     settings = get_settings()
-    if not folder.is_dir():
-        typer.echo(f"error: {folder}: not a folder", err=True)
-        raise typer.Exit(2)
+    _require_folder(folder)
+    source = _record_source(cdr, cdr_format, settings)
     _init_db(settings)
     paths = find_recordings(folder)
     with tqdm(total=len(paths), unit="call", desc="analysing") as bar:
-        summary = ingest_files(paths, settings, on_progress=lambda _p: bar.update(1))
+        summary = ingest_files(paths, settings, on_progress=lambda _p: bar.update(1),
+                               record_for=source.record_for if source else None)
     typer.echo(f"analysed: {len(summary.analysed)}  skipped (already stored): {len(summary.skipped)}  failed: {len(summary.failed)}")
     for path, reason in summary.failed:
         typer.echo(f"  failed: {reason}" if reason.startswith(path) else f"  failed: {path}: {reason}")
     raise typer.Exit(1 if summary.failed and not (summary.analysed or summary.skipped) else 0)
+
+
+@app.command()
+def watch(
+    folder: Annotated[Path, typer.Argument(help="the folder the PBX records into")],
+    cdr: CdrOption = None,
+    cdr_format: CdrFormatOption = None,
+    workers: Annotated[bool, typer.Option("--workers", help="queue recordings for the Celery workers instead of analysing here")] = False,
+) -> None:
+    """Analyse each new recording in FOLDER once complete, exactly once across restarts (SIGTERM/Ctrl-C stop)."""
+    import signal
+    import threading
+
+    from qa_engine.intake import watch as watch_mod
+
+    settings = get_settings()
+    _require_folder(folder)
+    source = _record_source(cdr, cdr_format, settings)
+    _init_db(settings)
+    if workers:
+        from qa_engine.worker import analyze_recording
+
+        dispatch = watch_mod.to_workers(settings, analyze_recording.delay, on_outcome=_echo_outcome)
+    else:
+        dispatch = watch_mod.in_process(settings, on_outcome=_echo_outcome)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    typer.echo(f"watching {folder} (complete after {settings.watch_settle_s:g} s unchanged); stop with Ctrl-C or SIGTERM")
+    watch_mod.Watcher(folder, settings, dispatch, record_for=source.record_for if source else None).run(stop)
+    typer.echo("stopped")
+
+
+def _echo_outcome(outcome) -> None:
+    if outcome.status == "failed":
+        typer.echo(f"failed: {outcome.error}", err=True)
+    else:
+        typer.echo(f"{outcome.status}: {outcome.path} ({outcome.call_id})")
+
+
+def _require_folder(folder: Path) -> None:
+    if not folder.is_dir():
+        typer.echo(f"error: {folder}: not a folder", err=True)
+        raise typer.Exit(2)
 
 
 @app.command()

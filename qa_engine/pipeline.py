@@ -23,10 +23,12 @@ from qa_engine.types import CallAnalysis, CallMetrics, Finding, RoleAudio, Score
 
 
 def analyze_call(path: Path | str, settings: Settings, *, model=None, ruleset: RuleSet | None = None,
-                 diarization_pipeline=None) -> CallAnalysis:
-    """Decode, measure, transcribe, attribute speakers, check every rule and score one recording."""
+                 diarization_pipeline=None, record: CallRecord | None = None) -> CallAnalysis:
+    """Decode, measure, transcribe, attribute speakers, check every rule and score one recording.
+
+    ``record`` is the call record when it comes from elsewhere than the sidecar (a PBX's CDR)."""
     path = Path(path)
-    record = load_call_record(path, settings)
+    record = record or load_call_record(path, settings)
     audio = decode_audio(path, settings)
     roles = split_roles(audio, record.agent_channel, path)
     model = model if model is not None else load_model(settings)

@@ -69,19 +69,24 @@ def _resources():
     return settings, load_model(settings), load_ruleset(settings.rules_dir)
 
 
-def _analyze_recording(path: str) -> dict:
-    """Ingest one recording; returns {"path", "status": analysed|skipped|failed, "call_id", "error"}."""
+def _analyze_recording(path: str, record: dict | None = None) -> dict:
+    """Ingest one recording; returns {"path", "status": analysed|skipped|failed, "call_id", "error"}.
+
+    ``record`` is the call record from a PBX's CDR (``qa-engine watch --workers``); without it the
+    recording's sidecar is read."""
+    from qa_engine.callrecord import parse_call_record
     from qa_engine.ingest import record_failure, ingest_one
 
     settings, model, ruleset = _resources()
+    record_for = (lambda _path: parse_call_record(record, path)) if record is not None else None
     try:
-        outcome = ingest_one(path, settings, model=model, ruleset=ruleset)
+        outcome = ingest_one(path, settings, model=model, ruleset=ruleset, record_for=record_for)
     except SoftTimeLimitExceeded:
         # Too slow to analyse is a property of the recording: store it as failed, do not retry.
         error = f"{path}: analysis took longer than {broker_settings(settings)[2]:.0f} s"
         from qa_engine.audio import content_hash
 
-        call_id = record_failure(Path(path), content_hash(path), settings, error)
+        call_id = record_failure(Path(path), content_hash(path), settings, error, record_for)
         return {"path": path, "status": "failed", "call_id": call_id, "error": error}
     if outcome.status == "failed":
         log.warning("failed: %s", outcome.error)

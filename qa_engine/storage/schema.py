@@ -14,7 +14,8 @@ from qa_engine.storage.db import get_engine
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 # Every module that defines tables; Alembic compares the database with their union.
-MODEL_MODULES = ("qa_engine.storage.models", "qa_engine.storage.app_models", "crm.models")
+MODEL_MODULES = ("qa_engine.storage.models", "qa_engine.storage.app_models", "qa_engine.storage.intake_models",
+                 "crm.models")
 
 
 def import_all_models() -> None:
