@@ -30,6 +30,8 @@ with st.sidebar:
 
 def login_page() -> None:
     st.title(t("app_title"))
+    if st.session_state.get("logout_reason"):
+        st.info(t(st.session_state["logout_reason"]))
     with st.form("login"):
         username = st.text_input(t("username"), key="login_user")
         password = st.text_input(t("password"), type="password", key="login_password")
@@ -43,11 +45,15 @@ def login_page() -> None:
                 st.error(t("login_failed"))
             else:
                 st.session_state["user"] = user
+                st.session_state.pop("logout_reason", None)
                 st.rerun()
     if data.settings().demo_logins_hint:  # published passwords: never outside the demo
         st.caption(t("demo_hint"))
 
 
+ended = data.end_stale_session()
+if ended:
+    st.session_state["logout_reason"] = ended
 user = data.user()
 if not user:
     st.navigation([st.Page(login_page, title=t("login"), icon=":material/login:")]).run()
@@ -70,6 +76,8 @@ sections[t("nav_reports")] = reports
 if data.can(policy.CRM_READ):
     sections[t("nav_crm")] = [page("customers.py", "page_customers", ":material/person_search:"),
                               page("crm_reports.py", "page_crm_reports", ":material/credit_card:")]
+if data.can(policy.USERS_MANAGE):
+    sections[t("nav_admin")] = [page("users.py", "page_users", ":material/manage_accounts:")]
 
 with st.sidebar:
     st.caption(f"{t('logged_in_as')}：{user['username']}（{role}）")

@@ -8,11 +8,12 @@ Roles are checked here with the same rules as the API (agents: own calls only).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-
 from pathlib import Path
+
 import streamlit as st
 from sqlmodel import Session
 
@@ -20,12 +21,12 @@ from qa_engine import bleep, pii, policy, retention
 from qa_engine.api.services import calls as calls_svc
 from qa_engine.api.services import catalog
 from qa_engine.api.services import coaching as coaching_svc
-from qa_engine.api.services import crm_panel
+from qa_engine.api.services import accounts, crm_panel
 from qa_engine.api.services import review as review_svc
 from qa_engine.api.services import scorecards as score_svc
 from qa_engine.api.services.users import LoginBlocked, log_in  # noqa: F401 (LoginBlocked: for the pages)
 from qa_engine.config import Settings, get_settings
-from qa_engine.storage.app_models import CoachingSession, ManualDeductionCreate
+from qa_engine.storage.app_models import CoachingSession, ManualDeductionCreate, UserPublic
 from qa_engine.storage.db import get_engine
 
 TTL = 30
@@ -60,12 +61,32 @@ def login(username: str, password: str) -> dict | None:
     client = "dashboard:" + (address if isinstance(address, str) and address else "local")
     with session() as s:
         user = log_in(s, settings(), username=username, password=password, client=client)
-        return None if user is None else {"username": user.username, "role": user.role, "agent_id": user.agent_id,
-                                          "full_name": user.full_name}
+        if user is None:
+            return None
+        return {"username": user.username, "role": user.role, "agent_id": user.agent_id, "full_name": user.full_name,
+                "token_version": user.token_version, "login_at": time.time()}
 
 
 def user() -> dict:
     return st.session_state.get("user") or {}
+
+
+def end_stale_session() -> str | None:
+    """Log out a session older than ``dashboard_session_minutes``, or whose user was disabled or had
+    their password or role changed since logging in (one indexed lookup per page run). Returns why,
+    as an i18n key, or None when the session goes on."""
+    current = user()
+    if not current:
+        return None
+    if time.time() - current.get("login_at", 0) > settings().dashboard_session_minutes * 60:
+        reason = "session_expired"
+    else:
+        with session() as s:
+            row = accounts.session_user(s, username=current["username"], token_version=current.get("token_version", -1))
+        reason = None if row is not None else "session_ended"
+    if reason:
+        st.session_state.pop("user", None)
+    return reason
 
 
 def can(permission: str) -> bool:
@@ -87,6 +108,38 @@ def can_review() -> bool:
 
 def can_coach() -> bool:
     return can(policy.COACHING_WRITE)
+
+
+# --- accounts (admins) -----------------------------------------------------------------------
+def list_users() -> list[dict]:
+    check(policy.USERS_MANAGE)
+    with session() as s:
+        return [UserPublic.model_validate(u).model_dump() for u in accounts.list_users(s)]
+
+
+def create_user(**fields) -> None:
+    """``accounts.create_account`` as the logged-in admin; raises ``accounts.AccountError``."""
+    _account_change(accounts.create_account, **fields)
+
+
+def reset_password(username: str, password: str) -> None:
+    _account_change(accounts.set_password, username=username, password=password)
+
+
+def set_role(username: str, role: str, agent_id: str | None) -> None:
+    _account_change(accounts.set_role, username=username, role=role, agent_id=agent_id)
+
+
+def set_active(username: str, active: bool) -> None:
+    _account_change(accounts.set_active, username=username, active=active)
+
+
+def _account_change(change, **kwargs) -> None:
+    check(policy.USERS_MANAGE)
+    with session() as s:
+        row = change(s, actor=user()["username"], **kwargs)
+        if row.username == user()["username"]:  # an admin's own new password must not end this session
+            st.session_state["user"] = dict(user(), token_version=row.token_version)
 
 
 # --- calls -----------------------------------------------------------------------------------

@@ -18,11 +18,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "login_first": ("请先登录", "Please log in first"),
     "login_blocked": ("登录失败次数过多，请稍后再试", "Too many failed logins: try again later"),
     "logged_in_as": ("当前用户", "Logged in as"),
+    "session_expired": ("登录已超时，请重新登录", "Your session has expired: please log in again"),
+    "session_ended": ("账号已停用或密码、角色已变更，请重新登录", "Your account was disabled or its password or role changed: please log in again"),
     "demo_hint": ("演示账号见 qa_engine/api/README.md（如 inspector / inspect123）", "Demo accounts: see qa_engine/api/README.md (e.g. inspector / inspect123)"),
     # navigation
     "nav_review": ("质检", "Quality"),
     "nav_reports": ("报表", "Reports"),
     "nav_crm": ("客户", "CRM"),
+    "nav_admin": ("管理", "Administration"),
     "page_queue": ("质检复核", "Review queue"),
     "page_call": ("通话详情", "Call review"),
     "page_daily": ("主管日报", "Daily report"),
@@ -30,6 +33,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "page_coaching": ("培训辅导", "Coaching"),
     "page_customers": ("客户档案", "Customers"),
     "page_crm_reports": ("月结报表", "Month-end reports"),
+    "page_users": ("用户管理", "Users"),
     # queue and list
     "queue_intro": ("待复核通话：致命项不合格与最低分优先", "Calls to review: failed critical rules and lowest scores first"),
     "filters": ("筛选", "Filters"),
@@ -131,10 +135,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "human_n/a": ("不适用", "n/a"),
     "no_call_selected": ("请先在质检复核中选择一个通话", "Choose a call in the review queue first"),
     "audio_missing": ("录音文件不在磁盘上", "The recording is not on disk"),
-    # calls the engine did not score, recordings cut off
-    "not_scored": ("未评分", "Not scored"),
-    "not_scored_reason": ("未评分：{reason}", "Not scored ({label}): {reason}"),
-    "scoring_status": ("评分状态", "Scoring"),
     # personal data: legal hold, retention, bleeped audio
     "legal_hold": ("法律保全", "Legal hold"),
     "legal_hold_on": ("本通话处于法律保全中，保留期满也不会删除录音和转写", "This call is on legal hold: retention will not delete its recording or transcript"),
@@ -143,6 +143,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "legal_hold_reason": ("原因（记入审计）", "Reason (kept in the audit history)"),
     "purged": ("录音和转写已按保留期限删除（{at}），评分与复核记录保留", "Recording and transcript deleted by retention ({at}); scores and review kept"),
     "pii_masked": ("电话、身份证和卡号已隐藏（录音中以提示音代替）", "Phone, ID-card and card numbers are hidden (bleeped in the recording)"),
+    # calls the engine did not score, recordings cut off
+    "not_scored": ("未评分", "Not scored"),
+    "not_scored_reason": ("未评分：{reason}", "Not scored ({label}): {reason}"),
+    "scoring_status": ("评分状态", "Scoring"),
     "scoring_no_agent_speech": ("无坐席讲话", "no agent speech"),
     "scoring_unanswered": ("无人接听", "unanswered"),
     "scoring_not_scorable": ("可判定项不足", "too few rules decidable"),
@@ -243,6 +247,23 @@ STRINGS: dict[str, tuple[str, str]] = {
     "birthdays": ("近期生日（鲜花）", "Upcoming birthdays (flowers)"),
     "rebates": ("机关事业单位月底返奖", "Month-end rebates (government units)"),
     "run_rebates": ("执行月结返奖", "Run month-end rebates"),
+    # user management
+    "users_intro": ("账号的每次变更都记入审计日志；改密码、改角色或停用后，该用户需重新登录",
+                    "Every account change is audited; after a password, role or active change the user must log in again"),
+    "not_allowed": ("无权访问此页面", "You may not open this page"),
+    "role": ("角色", "Role"),
+    "active": ("启用", "Active"),
+    "password_changed": ("密码修改时间", "Password changed"),
+    "new_user": ("新建用户", "New user"),
+    "manage_user": ("管理用户", "Manage a user"),
+    "choose_user": ("选择用户", "Choose a user"),
+    "new_password": ("新密码（至少10位）", "New password (10+ characters)"),
+    "reset_password": ("重置密码", "Reset password"),
+    "change_role": ("修改角色", "Change role"),
+    "disable_user": ("停用账号", "Disable account"),
+    "enable_user": ("启用账号", "Enable account"),
+    "account_refused": ("操作被拒绝", "Refused"),
+    "account_saved": ("已保存", "Saved"),
     "weekly_feedback": ("一周客户意见反馈表", "Weekly feedback sheet"),
 }
 

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     asr_language: str = "zh"
     asr_hotwords: bool = Field(default=True, description="bias decoding towards the rule set's hotword phrases")
     model_cache_dir: Path | None = Field(default=None, description="default: <data_dir>/models")
+    # Opening check on the audio (qa_engine/verify.py): when the transcript misses the expected
+    # salutation, hotel name or work number, the Whisper model scores the expected words against
+    # the turn's audio; they pass when within verify_margin (log-likelihood) of the best rival.
+    verify_audio: bool = Field(default=True, description="check opening phrases the transcript misses on the audio")
+    verify_margin: float = Field(default=2.0, ge=0, description="log-likelihood margin (calibrated: benchmarks/opening_verification.py)")
 
     # Speaker turns (qa_engine/turns.py): a party's turn ends when the other takes the floor or
     # after a pause longer than turn_max_gap_s; short acknowledgements do not take the floor.
@@ -81,6 +86,9 @@ class Settings(BaseSettings):
     api_url: str = "http://127.0.0.1:8000"
     secret_key: str = Field(default=BUILTIN_SECRET_KEY, description="signs API tokens; `qa-engine serve` refuses the built-in value")
     token_minutes: int = 8 * 60
+    # A dashboard login lasts this long at most; it ends sooner when the user is disabled or their
+    # password or role changes (checked on every page run).
+    dashboard_session_minutes: int = Field(default=8 * 60, gt=0)
     # Failed logins within the window after which logins answer 429 (per user name / per address).
     login_max_failures_per_user: int = Field(default=5, gt=0)
     login_max_failures_per_client: int = Field(default=20, gt=0)

@@ -16,6 +16,7 @@ from qa_engine.storage.db import get_engine
 from qa_engine.storage.schema import import_all_models
 
 USERS = {
+    "admin": {"username": "admin", "role": "admin", "agent_id": None, "full_name": "系统管理员"},
     "inspector": {"username": "inspector", "role": "inspector", "agent_id": None, "full_name": "质检员"},
     "trainer": {"username": "trainer", "role": "trainer", "agent_id": None, "full_name": "培训师"},
     "supervisor": {"username": "supervisor", "role": "supervisor", "agent_id": None, "full_name": "值班主管"},
