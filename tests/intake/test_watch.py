@@ -165,3 +165,24 @@ def test_the_worker_task_uses_the_record_it_was_sent(settings, watched, monkeypa
     result = worker._analyze_recording(str(path), sent)
     assert result["status"] == "analysed" and result["call_id"] == "PBX-1"
     assert stored(settings)["PBX-1"].agent_id == "110"
+
+
+def test_the_watch_command_stops_cleanly_on_sigterm(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    folder = tmp_path / "monitor"
+    folder.mkdir()
+    env = os.environ | {"QA_DATA_DIR": str(tmp_path / "data"), "QA_WATCH_POLL_S": "0.1"}
+    proc = subprocess.Popen([sys.executable, "-m", "qa_engine", "watch", str(folder)], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline().startswith(f"watching {folder}")
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert out.strip().endswith("stopped")
