@@ -265,10 +265,15 @@ class CardDraw(SQLModel, table=True):
 
 
 class CardAccount(SQLModel, table=True):
-    """A balance. Each main card has its own; a customer's two sub-cards share one."""
+    """A balance. Each main card has its own; a customer's two sub-cards share one.
+
+    ``balance_fen`` moves only through ``crm.ledger.post_entry``, in the same conditional UPDATE that
+    checks it, so it always equals the sum of the account's ledger entries and never goes below zero.
+    """
 
     __tablename__ = "crm_card_account"
     __table_args__ = (
+        CheckConstraint("balance_fen >= 0", name="ck_crm_card_account_balance"),
         Index(
             "uq_crm_card_account_one_sub_per_customer",
             "customer_id",
@@ -281,6 +286,7 @@ class CardAccount(SQLModel, table=True):
     customer_id: int = Field(foreign_key="crm_customer.id", index=True)
     kind: CardKind
     opened_at: datetime
+    balance_fen: int = Field(default=0, description="the sum of the account's ledger entries")
 
 
 class CardPurchase(SQLModel, table=True):
@@ -323,7 +329,7 @@ class Card(SQLModel, table=True):
 
 
 class LedgerEntry(SQLModel, table=True):
-    """Every money movement. A balance is the sum of its account's entries, never a stored number."""
+    """Every money movement, in posting order; ``balance_after_fen`` is the account's balance once it was posted."""
 
     __tablename__ = "crm_ledger_entry"
     __table_args__ = (
@@ -332,6 +338,15 @@ class LedgerEntry(SQLModel, table=True):
             " OR (kind IN ('purchase', 'rebate') AND amount_fen > 0)"
             " OR (kind = 'adjustment' AND amount_fen <> 0)",
             name="ck_crm_ledger_entry_sign",
+        ),
+        CheckConstraint("balance_after_fen >= 0", name="ck_crm_ledger_entry_balance_after"),
+        # A card is sold once: two concurrent sales of it cannot both post its purchase.
+        Index(
+            "uq_crm_ledger_entry_one_purchase_per_card",
+            "card_id",
+            unique=True,
+            sqlite_where=text("kind = 'purchase'"),
+            postgresql_where=text("kind = 'purchase'"),
         ),
     )
     id: int | None = Field(default=None, primary_key=True)
@@ -344,6 +359,7 @@ class LedgerEntry(SQLModel, table=True):
     staff_id: int | None = Field(default=None, foreign_key="crm_staff.id")
     purchase_id: int | None = Field(default=None, foreign_key="crm_card_purchase.id")
     note: str | None = None
+    balance_after_fen: int = 0
 
 
 class LedgerRow(SQLModel):

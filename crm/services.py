@@ -6,7 +6,10 @@ Conventions:
   caller's ``session_scope`` commits (or rolls back) the whole unit of work.
 - Money is integer fen. Times are timezone-aware (SQLModel stores them in UTC); a naive ``at=`` means
   hotel-local time (Asia/Shanghai), and months, weeks and birthdays are counted in hotel-local time.
-- Balances are never stored: they are the sum of the account's ledger entries.
+- Money moves only through ``crm.ledger.post_entry`` (a conditional UPDATE of the account's balance
+  with its ledger entry), and state changes that must happen once (a card sold, a voucher redeemed)
+  are conditional UPDATEs whose row count is checked: concurrent requests cannot overdraw a card, sell
+  a card twice or redeem a voucher twice, on SQLite or PostgreSQL.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from crm import errors
+from crm.ledger import account_balance, post_entry
 from crm.models import (
     CATEGORY_LABELS_ZH,
     KIND_LABELS_ZH,
@@ -535,12 +539,11 @@ def sell_cards(
         account = CardAccount(customer_id=customer.id, kind=CardKind.main, opened_at=now)
         session.add(account)
         session.flush()
-        card.sqlmodel_update({"status": CardStatus.active, "account_id": account.id, "customer_id": customer.id,
-                              "purchase_id": purchase.id, "sold_by_id": staff.id, "issued_at": now})
-        session.add(card)
-        session.add(LedgerEntry(account_id=account.id, card_id=card.id, kind=EntryKind.purchase, amount_fen=card.face_value_fen,
-                                occurred_at=now, staff_id=staff.id, purchase_id=purchase.id, note="购卡 / card purchase"))
-    session.flush()
+        _mark_sold(session, card, {"status": CardStatus.active, "account_id": account.id, "customer_id": customer.id,
+                                   "purchase_id": purchase.id, "sold_by_id": staff.id, "issued_at": now})
+        post_entry(session, LedgerEntry(account_id=account.id, card_id=card.id, kind=EntryKind.purchase, amount_fen=card.face_value_fen,
+                                        occurred_at=now, staff_id=staff.id, purchase_id=purchase.id, note="购卡 / card purchase"),
+                   card_no=card.card_no)
     subs = issue_sub_cards(session, customer_id=customer.id, at=now)
     vouchers = issue_gifts(session, purchase_id=purchase.id, at=now) if gifts else []
     return PurchaseSummary(
@@ -548,6 +551,16 @@ def sell_cards(
         cumulative_fen=purchase.cumulative_fen, purchased_at=now, vouchers=[v.code for v in vouchers],
         sub_card_nos=[c.card_no for c in subs],
     )
+
+
+def _mark_sold(session: Session, card: Card, values: dict) -> None:
+    """Sell ``card`` only if it is still drawn: a concurrent sale that got there first leaves no row to update."""
+    sold = session.execute(
+        update(Card).where(col(Card.id) == card.id, col(Card.status) == CardStatus.drawn).values(**values)
+        .execution_options(synchronize_session="evaluate")
+    )
+    if sold.rowcount != 1:
+        raise errors.CardNotDrawn(f"卡 {card.card_no} 已售出或已作废", f"card {card.card_no} is already sold or void")
 
 
 def sell_card(
@@ -615,15 +628,10 @@ def _card(session: Session, card_no: str) -> Card:
     return card
 
 
-def _account_balance(session: Session, account_id: int) -> int:
-    return session.exec(select(func.coalesce(func.sum(LedgerEntry.amount_fen), 0)).where(LedgerEntry.account_id == account_id)).one()
-
-
-def _locked_active_account(session: Session, card: Card) -> CardAccount:
+def _active_account(session: Session, card: Card) -> CardAccount:
     if card.status != CardStatus.active or card.account_id is None:
         raise errors.CardNotActive(card.card_no, card.status.value)
-    # Row lock on PostgreSQL so two spends cannot both pass the balance check; SQLite serialises writers.
-    return session.exec(select(CardAccount).where(CardAccount.id == card.account_id).with_for_update()).one()
+    return session.get(CardAccount, card.account_id)
 
 
 def _spend_category(category: object) -> SpendCategory:
@@ -643,7 +651,7 @@ def _spend_category(category: object) -> SpendCategory:
 def card_balance(session: Session, *, card_no: str) -> int:
     """The card's balance in fen, summed from its account's ledger (sub-cards share one)."""
     card = _card(session, card_no)
-    return _account_balance(session, card.account_id) if card.account_id is not None else 0
+    return account_balance(session, card.account_id) if card.account_id is not None else 0
 
 
 def spend(
@@ -666,7 +674,7 @@ def spend(
     amount = _check_amount(amount_fen)
     cat = _spend_category(category)
     card = _card(session, card_no)
-    account = _locked_active_account(session, card)
+    account = _active_account(session, card)
     customer = session.get(Customer, account.customer_id)
     is_government = customer is not None and customer.kind == CustomerKind.government
     if is_government:
@@ -674,20 +682,16 @@ def spend(
             raise errors.MissingAgreementPrice()
         _check_prices(amount, agreement_price_fen)
     staff_id = get_staff(session, ref=staff_ref).id if staff_ref is not None else None
-    balance = _account_balance(session, account.id)
-    if amount > balance:
-        raise errors.InsufficientBalance(card.card_no, balance, amount)
     now = _at(at)
-    entry = LedgerEntry(account_id=account.id, card_id=card.id, kind=EntryKind.spend, amount_fen=-amount, category=cat,
-                        occurred_at=now, staff_id=staff_id, note=note or CATEGORY_LABELS_ZH[cat])
-    session.add(entry)
-    session.flush()
+    entry = post_entry(session, LedgerEntry(account_id=account.id, card_id=card.id, kind=EntryKind.spend, amount_fen=-amount,
+                                            category=cat, occurred_at=now, staff_id=staff_id, note=note or CATEGORY_LABELS_ZH[cat]),
+                       card_no=card.card_no)
     if is_government:
         source = ConsumptionSource.ktv if cat == SpendCategory.ktv else ConsumptionSource.finance
         session.add(UnitConsumption(customer_id=customer.id, category=cat, occurred_at=now, walk_in_fen=amount,
                                     agreement_fen=agreement_price_fen, source=source, ledger_entry_id=entry.id, note=note))
         session.flush()
-    return SpendResult(entry_id=entry.id, card_no=card.card_no, amount_fen=amount, category=cat, balance_fen=balance - amount)
+    return SpendResult(entry_id=entry.id, card_no=card.card_no, amount_fen=amount, category=cat, balance_fen=entry.balance_after_fen)
 
 
 def _check_prices(walk_in_fen: int, agreement_fen: object) -> None:
@@ -729,32 +733,21 @@ def adjust(session: Session, *, card_no: str, amount_fen: int, reason: str, staf
     if not reason or not reason.strip():
         raise errors.InvalidValue("调整必须注明原因", "an adjustment needs a reason")
     card = _card(session, card_no)
-    account = _locked_active_account(session, card)
+    account = _active_account(session, card)
     staff = get_staff(session, ref=staff_ref)
-    balance = _account_balance(session, account.id)
-    if balance + amount_fen < 0:
-        raise errors.InsufficientBalance(card.card_no, balance, -amount_fen)
-    entry = LedgerEntry(account_id=account.id, card_id=card.id, kind=EntryKind.adjustment, amount_fen=amount_fen,
-                        occurred_at=_at(at), staff_id=staff.id, note=reason.strip())
-    session.add(entry)
-    session.flush()
-    return entry
+    return post_entry(session, LedgerEntry(account_id=account.id, card_id=card.id, kind=EntryKind.adjustment, amount_fen=amount_fen,
+                                           occurred_at=_at(at), staff_id=staff.id, note=reason.strip()), card_no=card.card_no)
 
 
 def _ledger_rows(session: Session, account_ids: Sequence[int], limit: int | None) -> list[LedgerRow]:
-    """Entries newest first, each with the balance of its account after it."""
+    """Entries newest posted first, each with the balance of its account once it was posted."""
     if not account_ids:
         return []
     stmt = select(LedgerEntry, Card.card_no).join(Card, col(Card.id) == col(LedgerEntry.card_id), isouter=True)
-    stmt = stmt.where(col(LedgerEntry.account_id).in_(account_ids)).order_by(LedgerEntry.occurred_at, LedgerEntry.id)
-    running: Counter[int] = Counter()
-    rows = []
-    for entry, card_no in session.exec(stmt):
-        running[entry.account_id] += entry.amount_fen
-        rows.append(LedgerRow(id=entry.id, card_no=card_no, kind=entry.kind, amount_fen=entry.amount_fen, category=entry.category,
-                              occurred_at=entry.occurred_at.astimezone(HOTEL_TZ), note=entry.note, balance_after_fen=running[entry.account_id]))
-    rows.reverse()
-    return rows[:limit] if limit is not None else rows
+    stmt = stmt.where(col(LedgerEntry.account_id).in_(account_ids)).order_by(col(LedgerEntry.id).desc()).limit(limit)
+    return [LedgerRow(id=entry.id, card_no=card_no, kind=entry.kind, amount_fen=entry.amount_fen, category=entry.category,
+                      occurred_at=entry.occurred_at.astimezone(HOTEL_TZ), note=entry.note, balance_after_fen=entry.balance_after_fen)
+            for entry, card_no in session.exec(stmt)]
 
 
 def ledger(session: Session, *, card_no: str, limit: int | None = None) -> list[LedgerRow]:
@@ -766,7 +759,7 @@ def ledger(session: Session, *, card_no: str, limit: int | None = None) -> list[
 def customer_cards(session: Session, *, customer_id: int) -> list[CardSummary]:
     """The customer's main cards and sub-cards with their balances (main first, oldest first)."""
     cards = list(session.exec(select(Card).where(Card.customer_id == customer_id).order_by(Card.kind, Card.id)))
-    balances = {a: _account_balance(session, a) for a in {c.account_id for c in cards if c.account_id}}
+    balances = {a: account_balance(session, a) for a in {c.account_id for c in cards if c.account_id}}
     by_account: dict[int, list[str]] = {}
     for c in cards:
         by_account.setdefault(c.account_id, []).append(c.card_no)
@@ -817,16 +810,17 @@ def issue_gifts(session: Session, *, purchase_id: int, at: datetime | None = Non
 
 
 def redeem_voucher(session: Session, *, code: str, at: datetime | None = None, note: str | None = None) -> Voucher:
-    """Use a gift voucher; a second redemption is refused."""
-    voucher = session.exec(select(Voucher).where(Voucher.code == (code or "").strip().upper()).with_for_update()).first()
+    """Use a gift voucher; a second redemption, concurrent or later, is refused."""
+    voucher = session.exec(select(Voucher).where(Voucher.code == (code or "").strip().upper())).first()
     if voucher is None:
         raise errors.VoucherNotFound(code)
-    if voucher.redeemed_at is not None:
+    redeemed = session.execute(
+        update(Voucher).where(col(Voucher.id) == voucher.id, col(Voucher.redeemed_at).is_(None))
+        .values(redeemed_at=_at(at), redeemed_note=note).execution_options(synchronize_session="evaluate")
+    )
+    if redeemed.rowcount != 1:
+        session.refresh(voucher)  # the redemption that got there first
         raise errors.VoucherAlreadyRedeemed(voucher.code, voucher.redeemed_at)
-    voucher.redeemed_at = _at(at)
-    voucher.redeemed_note = note
-    session.add(voucher)
-    session.flush()
     return voucher
 
 
@@ -878,10 +872,9 @@ def run_month_end_rebates(session: Session, *, month: str | date, at: datetime |
         entry_id = None
         if diff > 0:
             sub_card = next(c for c in subs if c.holder == CardHolder.customer)
-            entry = LedgerEntry(account_id=sub_card.account_id, card_id=sub_card.id, kind=EntryKind.rebate, amount_fen=diff,
-                                occurred_at=now, note=f"{label} 机关事业单位消费返奖 / month-end rebate")
-            session.add(entry)
-            session.flush()
+            entry = post_entry(session, LedgerEntry(account_id=sub_card.account_id, card_id=sub_card.id, kind=EntryKind.rebate,
+                                                    amount_fen=diff, occurred_at=now, note=f"{label} 机关事业单位消费返奖 / month-end rebate"),
+                               card_no=sub_card.card_no)
             entry_id = entry.id
         session.add(RebatePayout(customer_id=customer_id, month=label, walk_in_total_fen=walk_in, agreement_total_fen=agreement,
                                  rebate_fen=diff, ledger_entry_id=entry_id, paid_at=now))
