@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
@@ -35,6 +35,8 @@ def get_db(settings: SettingsDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_db)]
+# A row id in a path: bounded to the database's INTEGER, so a huge number is a 422, not an overflow (500).
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 TokenDep = Annotated[str, Depends(oauth2_scheme)]
 
 

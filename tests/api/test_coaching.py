@@ -42,3 +42,22 @@ def test_unknown_call_in_a_moment_is_refused_and_inspectors_cannot_create(client
     bad = {"title": "x", "moments": [{"call_id": "NOPE"}]}
     assert client.post("/api/coaching", headers=login("trainer"), json=bad).status_code == 422
     assert client.post("/api/coaching", headers=login("inspector"), json={"title": "x"}).status_code == 403
+
+
+def test_a_session_scheduled_on_the_first_day_of_the_calendar_is_no_server_error(client, login):
+    # Found by tests/api/test_fuzz_api.py: the 30-day window before 0001-01-01 overflowed (500).
+    r = client.post("/api/coaching", headers=login("trainer"),
+                    json={"title": "x", "target_rule": "close.anything_else", "scheduled_on": "0001-01-01",
+                          "agent_ids": ["108"]})
+    assert r.status_code == 201, r.text
+    assert r.json()["comparison"][0]["before"]["calls"] == 0
+
+
+def test_huge_row_ids_in_paths_are_a_422_not_a_server_error(client, login):
+    # Found by tests/api/test_fuzz_api.py: ids past SQLite's INTEGER overflowed in the driver (500).
+    huge = 36909290184793124689677508781497384960
+    assert client.get(f"/api/coaching/{huge}", headers=login("trainer")).status_code == 422
+    assert client.post(f"/api/calls/C1/findings/{huge}/verdict", headers=login("inspector"),
+                       json={"verdict": "confirmed"}).status_code == 422
+    assert client.get("/api/calls", params={"page": 10**30}, headers=login("inspector")).status_code == 422
+    assert client.get("/api/coaching/2147483647", headers=login("trainer")).status_code == 404

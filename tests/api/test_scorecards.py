@@ -67,3 +67,16 @@ def test_most_failed_rules_carry_the_rule_titles(client, login):
     top = rules[0]
     assert top["rule_id"] == "close.anything_else"
     assert top["rule_title_zh"] and top["rule_title_zh"] != top["rule_id"] and top["rule_title_en"]
+
+
+def test_trend_and_rule_limits_are_checked_not_a_server_error(client, login):
+    # Found by tests/api/test_fuzz_api.py: weeks=-3855879473784 overflowed timedelta (500).
+    h = login("inspector")
+    for params in ({"weeks": -3855879473784}, {"weeks": 0}, {"weeks": 105}):
+        r = client.get("/api/scorecards/weekly", params={"end": "2026-11-22"} | params, headers=h)
+        assert r.status_code == 422, r.text
+    r = client.get("/api/scorecards/rules", params={"date_from": "2026-11-20", "date_to": "2026-11-21", "limit": -1},
+                   headers=h)
+    assert r.status_code == 422
+    early = client.get("/api/scorecards/weekly", params={"end": "0001-01-03", "weeks": 8}, headers=h)
+    assert early.status_code == 200 and all(p["calls"] == 0 for p in early.json())

@@ -34,7 +34,7 @@ def calls(session: SessionDep, user: AnyUser,
           status_: Annotated[str | None, Query(alias="status")] = None, customer_number: str | None = None,
           scoring: Literal["scored", "unscored", "no_agent_speech", "unanswered", "not_scorable"] | None = None,
           order: Annotated[Literal["queue", "-started_at", "started_at", "score", "-score"], Query()] = "-started_at",
-          page: Annotated[int, Query(ge=1)] = 1, page_size: Annotated[int, Query(ge=1, le=500)] = 50):
+          page: Annotated[int, Query(ge=1, le=1_000_000)] = 1, page_size: Annotated[int, Query(ge=1, le=500)] = 50):
     """Calls matching the filters, one page at a time. ``order=queue`` puts the worst calls first and the
     calls the engine did not score (``scoring`` other than ``scored``: no conversation, not scorable) in a
     group of their own after them; ``scoring=unscored`` lists that group alone."""

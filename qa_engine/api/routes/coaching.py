@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
 
-from qa_engine.api.deps import AnyUser, Coach, SessionDep
+from qa_engine.api.deps import AnyUser, Coach, RowId, SessionDep
 from qa_engine.api.schemas import AssignIn, CompleteIn
 from qa_engine.api.services import coaching as svc
 from qa_engine.storage.app_models import CoachingMomentBase, CoachingSession, User
@@ -41,13 +41,13 @@ def create(session: SessionDep, user: Coach, body: svc.CoachingSessionCreate) ->
 
 
 @router.get("/coaching/{session_id}")
-def detail(session: SessionDep, user: AnyUser, session_id: int) -> dict:
+def detail(session: SessionDep, user: AnyUser, session_id: RowId) -> dict:
     """Moments, assignments with completion, and each agent's target-rule results before and after."""
     return svc.session_detail(session, coaching=_session_for(session, user, session_id))
 
 
 @router.post("/coaching/{session_id}/moments", status_code=201)
-def add_moment(session: SessionDep, user: Coach, session_id: int, body: CoachingMomentBase) -> dict:
+def add_moment(session: SessionDep, user: Coach, session_id: RowId, body: CoachingMomentBase) -> dict:
     try:
         svc.add_moment(session, coaching=_session_for(session, user, session_id), moment=body, username=user.username)
     except svc.CoachingError as exc:
@@ -57,14 +57,14 @@ def add_moment(session: SessionDep, user: Coach, session_id: int, body: Coaching
 
 
 @router.post("/coaching/{session_id}/assign")
-def assign(session: SessionDep, user: Coach, session_id: int, body: AssignIn) -> dict:
+def assign(session: SessionDep, user: Coach, session_id: RowId, body: AssignIn) -> dict:
     svc.assign(session, coaching=_session_for(session, user, session_id), agent_ids=body.agent_ids, username=user.username)
     session.commit()
     return svc.session_detail(session, coaching=_session_for(session, user, session_id))
 
 
 @router.post("/coaching/{session_id}/complete")
-def complete(session: SessionDep, user: AnyUser, session_id: int, body: CompleteIn) -> dict:
+def complete(session: SessionDep, user: AnyUser, session_id: RowId, body: CompleteIn) -> dict:
     """Mark an assignment completed: agents their own, trainers/supervisors/admins anyone's."""
     if user.role == "agent":
         agent_id = user.agent_id

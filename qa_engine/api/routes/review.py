@@ -4,7 +4,7 @@ from datetime import date
 
 from fastapi import APIRouter, HTTPException, status
 
-from qa_engine.api.deps import AnyUser, Reviewer, SessionDep, TeamReader, visible_call
+from qa_engine.api.deps import AnyUser, Reviewer, RowId, SessionDep, TeamReader, visible_call
 from qa_engine.api.schemas import AgreementRow, AuditPublic, FinaliseIn, ReviewPublic, VerdictIn, VerdictPublic
 from qa_engine.api.services import review as svc
 from qa_engine.storage.app_models import ManualDeductionCreate, ManualDeductionPublic
@@ -17,7 +17,7 @@ def _bad(exc: Exception) -> HTTPException:
 
 
 @router.post("/calls/{call_id}/findings/{finding_id}/verdict", response_model=VerdictPublic)
-def verdict(session: SessionDep, user: Reviewer, call_id: str, finding_id: int, body: VerdictIn):
+def verdict(session: SessionDep, user: Reviewer, call_id: str, finding_id: RowId, body: VerdictIn):
     """Confirm or overturn one automatic finding, with a comment."""
     call = visible_call(session, user, call_id)
     try:
@@ -42,7 +42,7 @@ def add_deduction(session: SessionDep, user: Reviewer, call_id: str, body: Manua
 
 
 @router.delete("/calls/{call_id}/deductions/{deduction_id}", status_code=204)
-def remove_deduction(session: SessionDep, user: Reviewer, call_id: str, deduction_id: int) -> None:
+def remove_deduction(session: SessionDep, user: Reviewer, call_id: str, deduction_id: RowId) -> None:
     call = visible_call(session, user, call_id)
     try:
         svc.remove_deduction(session, call=call, deduction_id=deduction_id, username=user.username)

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from qa_engine.api.deps import AnyUser, SessionDep, own_agent_filter
 from qa_engine.api.schemas import RuleFails, Scorecard, TrendPoint
@@ -25,14 +25,15 @@ def date_range(session: SessionDep, user: AnyUser, date_from: date, date_to: dat
 
 
 @router.get("/scorecards/weekly", response_model=list[TrendPoint])
-def weekly(session: SessionDep, user: AnyUser, end: date, weeks: int = 8, agent_id: str | None = None):
+def weekly(session: SessionDep, user: AnyUser, end: date, weeks: Annotated[int, Query(ge=1, le=104)] = 8,
+           agent_id: str | None = None):
     """Weekly trend of calls and average score per agent and for the team (agent '*')."""
-    return svc.weekly_trends(session, end=end, weeks=min(weeks, 104), agent_id=own_agent_filter(user, agent_id))
+    return svc.weekly_trends(session, end=end, weeks=weeks, agent_id=own_agent_filter(user, agent_id))
 
 
 @router.get("/scorecards/rules", response_model=list[RuleFails])
 def rules(session: SessionDep, user: AnyUser, date_from: date, date_to: date, agent_id: str | None = None,
-          limit: int = 10):
+          limit: Annotated[int, Query(ge=1, le=100)] = 10):
     """The most-failed rules in a date range."""
     return svc.most_failed_rules(session, date_from=date_from, date_to=date_to,
                                  agent_id=own_agent_filter(user, agent_id), limit=limit)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from pydantic import Field
 from sqlalchemy import func
@@ -128,7 +128,9 @@ def before_after(session: Session, *, coaching: CoachingSession, window_days: in
     out = []
     for a in _assignments(session, coaching.id):
         pivot = a.completed_at.date() if a.completed_at else pivot_default
-        before = _rule_stats(session, a.agent_id, coaching.target_rule, pivot - timedelta(days=window_days), pivot)
+        # A pivot in the first days of year 1 has its window start with the calendar.
+        window_start = pivot - timedelta(days=window_days) if pivot > date.min + timedelta(days=window_days) else date.min
+        before = _rule_stats(session, a.agent_id, coaching.target_rule, window_start, pivot)
         after = _rule_stats(session, a.agent_id, coaching.target_rule, pivot, None)
         change = None
         if before["fail_rate"] is not None and after["fail_rate"] is not None:

@@ -131,7 +131,10 @@ def _r(value) -> float | None:
 
 def weekly_trends(session: Session, *, end: date, weeks: int = 8, agent_id: str | None = None) -> list[dict]:
     """Per ISO week (Monday) and agent: calls and average score, plus a team row (agent_id '*')."""
-    start = end - timedelta(days=end.weekday()) - timedelta(weeks=weeks - 1)
+    try:
+        start = end - timedelta(days=end.weekday()) - timedelta(weeks=weeks - 1)
+    except OverflowError:  # an end in the first weeks of year 1: the weeks start with the calendar
+        start = date.min
     score = _effective_score()
     stmt = (select(Call.local_date, _agent_key(), func.count(Call.id), func.sum(score), func.count(score))
             .outerjoin(Review, Review.call_pk == Call.id)
