@@ -3,7 +3,11 @@ and the numbers that are not personal data."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qa_engine import pii
 from qa_engine.rules.numbers import same_number
@@ -91,3 +95,16 @@ def test_superscript_digits_do_not_crash_number_reading():
     assert parse_numeral("²") is None
     assert same_number("²", "2")  # compared as text (NFKC), no ValueError
     assert pii.redact("面积80m²，电话13812345678") == "面积80m²，电话138****5678"
+
+
+_NUMERALS = "零〇一幺二两三四五六七八九十百千万0123456789０１２３X要是 ，-"
+_TEXTS = st.text(alphabet=st.sampled_from(_NUMERALS) | st.characters(), max_size=60)
+
+
+@settings(max_examples=300, deadline=timedelta(seconds=1), database=None)
+@given(text=_TEXTS)
+def test_any_text_is_redacted_without_error_and_only_once(text):
+    once = pii.redact(text)
+    assert pii.redact(once) == once
+    for m in pii.find(text):
+        assert 0 <= m.start < m.end <= len(text) and m.kind in ("mobile", "landline", "id_card", "card", "number")
