@@ -116,3 +116,11 @@ def test_agreement_rows_carry_the_rule_titles(client, login):
     _verdict(client, h, "C1", "hold.max_60s", "confirmed")
     rows = client.get("/api/review/agreement", headers=h).json()
     assert rows[0]["rule_id"] == "hold.max_60s" and rows[0]["rule_title_zh"] and rows[0]["rule_title_en"]
+
+
+def test_audit_limit_is_checked_not_a_server_error(client, login):
+    # Found by tests/api/test_fuzz_api.py: limit=-319167690781773660160 overflowed SQLite's INTEGER (500).
+    h = login("supervisor")
+    assert client.get("/api/audit", params={"limit": -319167690781773660160}, headers=h).status_code == 422
+    assert client.get("/api/audit", params={"limit": 0}, headers=h).status_code == 422
+    assert client.get("/api/audit", params={"limit": 5}, headers=h).status_code == 200

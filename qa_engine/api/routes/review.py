@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Query, status
 
 from qa_engine.api.deps import AnyUser, Reviewer, RowId, SessionDep, TeamReader, visible_call
 from qa_engine.api.schemas import AgreementRow, AuditPublic, FinaliseIn, ReviewPublic, VerdictIn, VerdictPublic
@@ -85,8 +86,8 @@ def call_audit(session: SessionDep, user: AnyUser, call_id: str):
 
 
 @router.get("/audit", response_model=list[AuditPublic])
-def all_audit(session: SessionDep, _user: TeamReader, limit: int = 200):
-    return svc.audit_history(session, limit=min(limit, 2000))
+def all_audit(session: SessionDep, _user: TeamReader, limit: Annotated[int, Query(ge=1, le=2000)] = 200):
+    return svc.audit_history(session, limit=limit)
 
 
 @router.get("/review/agreement", response_model=list[AgreementRow])
