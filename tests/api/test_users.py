@@ -59,6 +59,9 @@ def test_bad_new_users_are_refused_with_the_reason(client, login):
     assert agent.status_code == 422 and "agent id" in agent.json()["detail"]
     assert client.post("/api/users", json={"username": "x4", "password": "short", "role": "trainer"},
                        headers=h).status_code == 422
+    for name in ("has space", "nul\x00byte", ""):
+        r = client.post("/api/users", json={"username": name, "password": "long-enough-1", "role": "trainer"}, headers=h)
+        assert r.status_code == 422 and "user name" in r.json()["detail"]
     assert {u["username"] for u in client.get("/api/users", headers=h).json()}.isdisjoint({"x2", "x3", "x4"})
 
 

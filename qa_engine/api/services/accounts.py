@@ -49,8 +49,10 @@ class WrongPassword(AccountError):
 def create_account(session: Session, *, actor: str, username: str, password: str, role: str,
                    agent_id: str | None = None, full_name: str = "") -> User:
     """A new active user with a hashed password, audited as ``user.create``."""
-    if not _USERNAME.fullmatch(username):
-        raise AccountError(f"user name {username!r}: 1 to 64 characters without spaces")
+    if not _USERNAME.fullmatch(username) or not username.isprintable():
+        raise AccountError(f"user name {username!r}: 1 to 64 printable characters without spaces")
+    if not full_name.isprintable() or len(full_name) > 64:
+        raise AccountError(f"full name {full_name!r}: at most 64 printable characters")
     _check_role(role, agent_id)
     _check_password(password)
     if get_user(session, username=username) is not None:
