@@ -137,6 +137,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "audio_missing": ("录音文件不在磁盘上", "The recording is not on disk"),
     # personal data: legal hold, retention, bleeped audio
     "legal_hold": ("法律保全", "Legal hold"),
+    "rereview": ("需重新复核", "Re-review"),
+    "rereview_banner": ("重新分析的结果与质检员的判定不一致，请重新复核（原判定、扣分和最终得分均已保留）：",
+                        "A new analysis differs from what an inspector judged; please review again (the earlier verdicts, deductions and final score are kept):"),
+    "rereview_reason": ("{rule}：判定时自动结果为 {judged}，重新分析为 {new}", "{rule}: judged when the automatic outcome was {judged}, now {new}"),
+    "rule_gone": ("（无此规则）", "(rule no longer present)"),
     "legal_hold_on": ("本通话处于法律保全中，保留期满也不会删除录音和转写", "This call is on legal hold: retention will not delete its recording or transcript"),
     "set_legal_hold": ("设为法律保全", "Put on legal hold"),
     "clear_legal_hold": ("解除法律保全", "Release legal hold"),

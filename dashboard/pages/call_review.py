@@ -83,6 +83,12 @@ team = f"（{call['team']}）" if call.get("team") else ""
 st.caption(f"{t('started')}：{ui.local_time(call['started_at'])} · {t('agent')}：{ui.agent_label(call['agent_id'])}{team} · "
            f"{t('direction')}：{t(call['direction']) if call['direction'] else '–'} · "
            f"{t('customer_number')}：{call['customer_number'] or '–'} · {t('duration')}：{ui.mmss(call['duration_s'])}")
+if review.get("rereview"):
+    # Before any score: the scores below come from a newer analysis than the one the inspector judged.
+    st.warning(t("rereview_banner") + "\n\n" + "\n".join(
+        "- " + t("rereview_reason").format(rule=ui.rule_label(r["rule_id"]), judged=r["judged_outcome"],
+                                           new=r["new_outcome"] or t("rule_gone"))
+        for r in review.get("rereview_reasons") or []), icon=":material/rate_review:")
 cut = ui.truncation_text(call)
 if cut:
     # Everything below was measured on the part that was recorded: say so before any number.

@@ -50,6 +50,7 @@ class CallListItem(BaseModel):
     final_score: float | None = Field(description="the inspector's score once the review is final")
     critical_failed: bool
     review_status: str
+    rereview: bool = Field(False, description="a new analysis differs on a finding an inspector judged: review again")
     scoring: Literal["scored", "no_agent_speech", "unanswered", "not_scorable"] = Field(
         "scored", description="scored, or why the call has no automatic score (score is then null)")
     scoring_reason: str | None = Field(None, description="why the call is not scored, in the engine's language")

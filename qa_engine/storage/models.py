@@ -53,6 +53,10 @@ class Call(SQLModel, table=True):
     scoring_reason: str | None = None
     critical_failed: bool = Field(default=False, index=True)
     review_status: str = Field(default="pending", index=True, max_length=16)
+    # Set when a new analysis differs on a finding an inspector judged (qa_engine/storage/rereview.py);
+    # cleared when the review is finalised again. The reasons list the findings that changed.
+    rereview: bool = Field(default=False, index=True, sa_column_kwargs={"server_default": false()})
+    rereview_reasons: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     current_analysis_id: int | None = None
     # Retention (qa_engine/retention.py): a call on legal hold is never purged; a purged call keeps
     # its row, scores and verdicts but has lost its recording and transcript.
@@ -98,14 +102,19 @@ class MetricsRow(SQLModel, table=True):
 
 
 class Analysis(SQLModel, table=True):
-    """One scoring of a call with one ruleset version; re-analysis adds a row, old ones stay."""
+    """One scoring of a call with one ruleset version; re-analysis adds a row, old ones stay.
+
+    Re-analysis with the same ruleset replaces that version's row only while no inspector has judged
+    it; a judged analysis is kept with its verdicts and the new one gets the next ``revision``.
+    """
 
     __tablename__ = "analyses"
-    __table_args__ = (UniqueConstraint("call_pk", "ruleset_version", name="uq_analysis_call_ruleset"),)
+    __table_args__ = (UniqueConstraint("call_pk", "ruleset_version", "revision", name="uq_analysis_call_ruleset_revision"),)
 
     id: int | None = Field(default=None, primary_key=True)
     call_pk: int = Field(foreign_key="calls.id", index=True, ondelete="CASCADE")
     ruleset_version: str = Field(max_length=64)
+    revision: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     score: float | None = None
     sections: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     zeroed_by: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from qa_engine.callrecord import CallRecord
+from qa_engine.storage import rereview
 from qa_engine.storage.models import Agent, Analysis, Call, FindingRow, MetricsRow, UtteranceRow, utcnow
 from qa_engine.types import CallAnalysis, CallMetrics
 
 
 class ConflictError(Exception):
     """A different recording already holds this call_id."""
+
+
+class RecordMismatchError(ConflictError):
+    """A stored recording arrived again with another call record (another call id or agent)."""
+
+
+def identity(call_id: str | None, agent_id: str | None) -> dict:
+    """What a re-upload may not change without an explicit correction: which call, whose call."""
+    return {"call_id": call_id, "agent_id": agent_id}
+
+
+def record_mismatch(filename: str, stored: Call, new: dict) -> RecordMismatchError:
+    """The refusal naming the file, the stored record and the one that came with it."""
+    return RecordMismatchError(
+        f"{filename}: this recording is already stored as call {stored.call_id} (agent {stored.agent_id}); "
+        f"its new call record says call {new['call_id']} (agent {new['agent_id']}). "
+        "Nothing was changed; upload it with correction=true to correct the stored record.")
 
 
 def call_by_hash(session: Session, content_hash: str) -> Call | None:
@@ -23,7 +41,7 @@ def call_by_call_id(session: Session, call_id: str) -> Call | None:
 
 def store_analysis(session: Session, *, analysis: CallAnalysis, local_date=None) -> Call:
     """Store (or replace) the analysis of one recording; returns the call row."""
-    call = _claim_call(session, analysis.call_id, analysis.content_hash)
+    call = _claim_call(session, analysis)
     _fill_call(call, analysis, local_date)
     session.add(call)
     session.flush()
@@ -36,26 +54,31 @@ def store_analysis(session: Session, *, analysis: CallAnalysis, local_date=None)
 
 
 def store_findings(session: Session, *, call: Call, analysis: CallAnalysis) -> Analysis:
-    """Add the findings of one ruleset version (an existing row for that version is replaced)."""
+    """Add the findings of one ruleset version. An existing row of that version is replaced while no
+    inspector has judged it; a judged one is kept (verdicts and all) and the new row is its next revision."""
     version = analysis.score.ruleset_version if analysis.score else ""
-    old = session.exec(select(Analysis).where(Analysis.call_pk == call.id, Analysis.ruleset_version == version)).first()
-    if old is not None:
+    old = session.exec(select(Analysis).where(Analysis.call_pk == call.id, Analysis.ruleset_version == version)
+                       .order_by(col(Analysis.revision).desc())).first()
+    revision = 1 if old is None else old.revision + rereview.is_judged(session, old)
+    if old is not None and old.revision == revision:
         session.exec(delete(FindingRow).where(FindingRow.analysis_id == old.id))
         session.delete(old)
         session.flush()
     row = Analysis(
         call_pk=call.id,
         ruleset_version=version,
+        revision=revision,
         score=analysis.score.total if analysis.score else None,
         sections=analysis.score.sections if analysis.score else {},
         zeroed_by=analysis.score.zeroed_by if analysis.score else [],
     )
     session.add(row)
     session.flush()
-    for f in analysis.findings:
-        session.add(FindingRow(analysis_id=row.id, call_pk=call.id, **f.model_dump(mode="json")))
+    findings = [FindingRow(analysis_id=row.id, call_pk=call.id, **f.model_dump(mode="json")) for f in analysis.findings]
+    session.add_all(findings)
     call.score, call.critical_failed, call.current_analysis_id = row.score, bool(row.zeroed_by), row.id
     session.add(call)
+    rereview.check_new_analysis(session, call=call, analysis=row, findings=findings)
     return row
 
 
@@ -75,8 +98,14 @@ def store_failure(session: Session, *, path: str, content_hash: str, record: Cal
     return call
 
 
-def _claim_call(session: Session, call_id: str, content_hash: str) -> Call:
+def _claim_call(session: Session, analysis: CallAnalysis) -> Call:
+    call_id, content_hash = analysis.call_id, analysis.content_hash
     by_hash = call_by_hash(session, content_hash)
+    new = identity(call_id, analysis.call_record.get("agent_id"))
+    if by_hash is not None and by_hash.status == "analysed" and new != identity(by_hash.call_id, by_hash.agent_id):
+        # Storing it under another record would rename the call and move it (and its reviews) to
+        # another agent: only an explicit, audited correction may do that (api/services/corrections.py).
+        raise record_mismatch(analysis.source_path, by_hash, new)
     by_id = call_by_call_id(session, call_id)
     if by_id is not None and by_id.content_hash != content_hash:
         raise ConflictError(f"call_id {call_id} is already stored from a different recording ({by_id.source_path})")

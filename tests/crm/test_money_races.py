@@ -5,22 +5,20 @@ balance, a card is sold once and a voucher redeemed once; the losers get the CRM
 from __future__ import annotations
 
 import multiprocessing
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
 from crm import services as svc
 from crm.models import Card, CardAccount, CustomerCreate, CustomerKind, EntryKind, Gender, LedgerEntry, StaffCreate, StaffRole
 from qa_engine.config import Settings
-from qa_engine.storage.db import get_engine, session_scope
+from qa_engine.storage.db import session_scope
 from qa_engine.storage.schema import init_db
 from tests.crm import race_workers
+from tests.pg_private import postgres_url  # noqa: F401 - the fixture
 
 WORKERS = 4
 SPENDS = 16  # 16 × 3,000 yuan against a 20,000-yuan card: exactly 6 can be paid
@@ -30,25 +28,6 @@ RACE_CARD = "VIP-RACE-01"
 @pytest.fixture
 def sqlite_url(tmp_path):
     return Settings(data_dir=tmp_path).db_url
-
-
-@pytest.fixture
-def postgres_url():
-    """A private PostgreSQL database for this test (other tests reset the shared one)."""
-    base = os.environ.get("QA_TEST_POSTGRES_URL")
-    if not base:
-        pytest.skip("QA_TEST_POSTGRES_URL is not set (scripts/test.sh starts PostgreSQL and sets it)")
-    name = f"qa_money_race_{os.getpid()}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    yield url
-    get_engine(Settings(database_url=url)).dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
 
 
 def _seed(url: str) -> tuple[str, str, int]:

@@ -15,10 +15,12 @@ from qa_engine.api.deps import (AnyUser, Uploader, SessionDep, SettingsDep, own_
 from qa_engine.api.schemas import CallPage, JobPublic
 from qa_engine.api.services import uploads
 from qa_engine.api.services.calls import CallFilters, call_detail, list_calls, pii_audio_spans
+from qa_engine.api.services.corrections import reconcile_upload
 from qa_engine.api.services.review import audit
 from qa_engine.callrecord import parse_call_record
 from qa_engine.errors import CallRecordError
 from qa_engine.storage.app_models import UploadJob, User
+from qa_engine.storage.repository import ConflictError
 
 router = APIRouter(tags=["calls"])
 
@@ -33,6 +35,7 @@ def calls(session: SessionDep, user: AnyUser,
           rule_id: str | None = None, outcome: str | None = None, review_status: str | None = None,
           status_: Annotated[str | None, Query(alias="status")] = None, customer_number: str | None = None,
           scoring: Literal["scored", "unscored", "no_agent_speech", "unanswered", "not_scorable"] | None = None,
+          rereview: bool | None = None,
           order: Annotated[Literal["queue", "-started_at", "started_at", "score", "-score"], Query()] = "-started_at",
           page: Annotated[int, Query(ge=1, le=1_000_000)] = 1, page_size: Annotated[int, Query(ge=1, le=500)] = 50):
     """Calls matching the filters, one page at a time. ``order=queue`` puts the worst calls first and the
@@ -41,7 +44,7 @@ def calls(session: SessionDep, user: AnyUser,
     filters = CallFilters(date_from=date_from, date_to=date_to, agent_id=own_agent_filter(user, agent_id),
                           direction=direction, score_min=score_min, score_max=score_max, rule_id=rule_id,
                           outcome=outcome, review_status=review_status, status=status_, customer_number=customer_number,
-                          scoring=scoring)
+                          scoring=scoring, rereview=rereview)
     items, total = list_calls(session, filters=filters, page=page, page_size=page_size, order=order)
     if not policy.allows(user.role, policy.PII_READ):
         items = [pii.redact_call_item(item) for item in items]
@@ -49,12 +52,15 @@ def calls(session: SessionDep, user: AnyUser,
 
 
 @router.get("/calls/{call_id}")
-def call(session: SessionDep, user: AnyUser, call_id: str, ruleset_version: str | None = None) -> dict:
+def call(session: SessionDep, user: AnyUser, call_id: str, ruleset_version: str | None = None,
+         analysis_id: int | None = None) -> dict:
     """Call record, transcript, metrics, findings with evidence and verdicts, scores, CRM panel link.
+    ``analysis_id`` (or ``ruleset_version``) shows an earlier analysis with the verdicts given on it.
     Phone, ID-card and card numbers are masked for roles without ``pii.read`` (agents, trainers)."""
-    detail = call_detail(session, call=visible_call(session, user, call_id), ruleset_version=ruleset_version)
-    if ruleset_version is not None and detail["analysis"] is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no analysis with ruleset {ruleset_version}")
+    detail = call_detail(session, call=visible_call(session, user, call_id), ruleset_version=ruleset_version,
+                         analysis_id=analysis_id)
+    if (ruleset_version is not None or analysis_id is not None) and detail["analysis"] is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no analysis {analysis_id or ''} with ruleset {ruleset_version}")
     return detail if policy.allows(user.role, policy.PII_READ) else pii.redact_call_detail(detail)
 
 
@@ -94,13 +100,17 @@ def legal_hold(session: SessionDep, user: HoldSetter, call_id: str, body: LegalH
 @router.post("/calls/upload", response_model=JobPublic, status_code=202)
 def upload(request: Request, session: SessionDep, settings: SettingsDep, user: Uploader, background: BackgroundTasks,
            file: Annotated[UploadFile, File(description="the recording")],
-           record: Annotated[str | None, Form(description="the call record (CDR) as JSON")] = None):
-    """Store the recording and its call record; it is analysed in the background (poll the job)."""
-    data = None
+           record: Annotated[str | None, Form(description="the call record (CDR) as JSON")] = None,
+           correction: Annotated[bool, Form(description="correct the call record of a recording stored before")] = False):
+    """Store the recording and its call record; it is analysed in the background (poll the job).
+
+    A recording stored before that comes with another call record (call id or agent) is refused (409),
+    unless ``correction`` is true: then the stored call takes the new record, audited as ``call.correct``."""
+    data = parsed = None
     if record:
         try:
             data = json.loads(record)
-            parse_call_record(data, "record")
+            parsed = parse_call_record(data, "record").contract()
         except (json.JSONDecodeError, CallRecordError) as exc:
             raise HTTPException(422, f"call record: {exc}") from exc
     job_id = uploads.new_job_id()
@@ -108,10 +118,17 @@ def upload(request: Request, session: SessionDep, settings: SettingsDep, user: U
         path = uploads.save_upload(settings, job_id=job_id, filename=file.filename or "", data=file.file, record=data)
     except uploads.UploadError as exc:
         raise HTTPException(exc.status, str(exc)) from exc
+    try:
+        stored = reconcile_upload(session, path=path, filename=file.filename or path.name, record=parsed,
+                                  correction=correction, username=user.username)
+    except ConflictError as exc:
+        uploads.discard_upload(settings, job_id)  # a refused upload leaves nothing behind
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     job = uploads.create_job(session, job_id=job_id, path=path, username=user.username,
                              call_id=data.get("call_id") if data else None)
     audit(session, username=user.username, action="call.upload", entity="job", entity_id=job_id,
-          detail={"filename": file.filename})
+          call_pk=stored.id if stored else None,
+          detail={"filename": file.filename, "record": parsed, "stored_call": stored.call_id if stored else None})
     session.commit()
     background.add_task(uploads.run_job, settings, job_id, request.app.state.analyzer, request.app.state.saver)
     return job

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from qa_engine import pii
@@ -27,7 +27,9 @@ class CallFilters(BaseModel):
     score_max: float | None = None
     rule_id: str | None = None
     outcome: str | None = Field(default=None, description="with rule_id: pass | fail | n/a")
-    review_status: str | None = Field(default=None, description="pending | in_review | final | open (= not final)")
+    review_status: str | None = Field(default=None, description="pending | in_review | final | open (= not final, "
+                                                               "or marked for re-review)")
+    rereview: bool | None = Field(default=None, description="true: calls marked for re-review")
     status: str | None = Field(default=None, description="analysed | failed")
     customer_number: str | None = None
     scoring: str | None = Field(default=None, description="scored | unscored (any other) | no_agent_speech | "
@@ -53,9 +55,11 @@ def _conditions(f: CallFilters) -> list:
     if f.score_max is not None:
         conds.append(Call.score <= f.score_max)
     if f.review_status == "open":
-        conds.append(Call.review_status != "final")
+        conds.append(or_(Call.review_status != "final", Call.rereview))
     elif f.review_status:
         conds.append(Call.review_status == f.review_status)
+    if f.rereview is not None:
+        conds.append(Call.rereview == f.rereview)
     if f.rule_id:
         conds.append(_rule_condition(f))
     if f.scoring == "unscored":
@@ -80,7 +84,8 @@ def _order(order: str) -> list:
         # Worst first: critical failures, then the lowest scores. Calls the engine did not score
         # (nobody answered, not scorable) form their own group after them: they are not perfect
         # calls to sort among the good ones.
-        return [Call.scoring != "scored", Call.critical_failed.desc(), Call.score.is_(None), Call.score.asc(),
+        # Calls marked for re-review lead their group: a new analysis contradicts what an inspector judged.
+        return [Call.scoring != "scored", Call.rereview.desc(), Call.critical_failed.desc(), Call.score.is_(None), Call.score.asc(),
                 Call.scoring, Call.id]
     column = {"started_at": Call.started_at, "score": Call.score}[order.lstrip("-")]
     return [column.desc() if order.startswith("-") else column.asc(), Call.id.desc()]
@@ -118,7 +123,7 @@ def _list_item(call: Call, final_score: float | None, directory: dict[str, dict]
         "call_id": call.call_id, "started_at": call.started_at, "local_date": call.local_date,
         "agent_id": call.agent_id, "direction": call.direction, "customer_number": call.customer_number,
         "duration_s": call.duration_s, "status": call.status, "score": call.score, "final_score": final_score,
-        "critical_failed": call.critical_failed, "review_status": call.review_status,
+        "critical_failed": call.critical_failed, "review_status": call.review_status, "rereview": call.rereview,
         "scoring": call.scoring, "scoring_reason": call.scoring_reason,
         # Metrics stored before truncation was measured lack the fields: not known to be cut off.
         "truncated": bool(metrics.get("truncated")), "declared_duration_s": metrics.get("declared_duration_s"),
@@ -129,11 +134,13 @@ def list_analyses(session: Session, *, call: Call) -> list[Analysis]:
     return list(session.exec(select(Analysis).where(Analysis.call_pk == call.id).order_by(Analysis.created_at)))
 
 
-def call_detail(session: Session, *, call: Call, ruleset_version: str | None = None) -> dict:
-    """Everything the review page needs: record, transcript, metrics, findings (with verdicts), scores."""
+def call_detail(session: Session, *, call: Call, ruleset_version: str | None = None,
+                analysis_id: int | None = None) -> dict:
+    """Everything the review page needs: record, transcript, metrics, findings (with verdicts), scores.
+    The current analysis unless ``analysis_id`` or ``ruleset_version`` (its newest revision) names another."""
     from qa_engine.api.services.review import review_state
 
-    analysis = _pick_analysis(session, call, ruleset_version)
+    analysis = _pick_analysis(session, call, ruleset_version, analysis_id)
     findings = _findings(session, analysis.id) if analysis else []
     review = review_state(session, call=call, findings=findings,
                           ruleset_version=analysis.ruleset_version if analysis else None)
@@ -161,10 +168,12 @@ def pii_audio_spans(session: Session, *, call: Call) -> list[tuple[float, float]
     return [span for u in rows for span in pii.time_spans(u.text, u.words, u.start, u.end)]
 
 
-def _pick_analysis(session: Session, call: Call, ruleset_version: str | None) -> Analysis | None:
+def _pick_analysis(session: Session, call: Call, ruleset_version: str | None, analysis_id: int | None) -> Analysis | None:
+    if analysis_id is not None:
+        return session.exec(select(Analysis).where(Analysis.call_pk == call.id, Analysis.id == analysis_id)).first()
     if ruleset_version is not None:
-        return session.exec(select(Analysis).where(Analysis.call_pk == call.id,
-                                                   Analysis.ruleset_version == ruleset_version)).first()
+        return session.exec(select(Analysis).where(Analysis.call_pk == call.id, Analysis.ruleset_version == ruleset_version)
+                            .order_by(Analysis.revision.desc())).first()
     return session.get(Analysis, call.current_analysis_id) if call.current_analysis_id else None
 
 
@@ -174,7 +183,7 @@ def _analysis_dict(a: Analysis | None) -> dict | None:
     titles = catalog.section_titles()
     order = list(titles)
     sections = sorted(a.sections.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
-    return {"id": a.id, "ruleset_version": a.ruleset_version, "score": a.score, "sections": a.sections,
+    return {"id": a.id, "ruleset_version": a.ruleset_version, "revision": a.revision, "score": a.score, "sections": a.sections,
             "section_scores": [{"section": name, "title_en": titles.get(name, name), "score": value}
                                for name, value in sections],
             "zeroed_by": a.zeroed_by, "created_at": a.created_at}

@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from qa_engine.storage.app_models import AuditLog, FindingVerdict, ManualDeduction, ManualDeductionCreate, Review
+from qa_engine.storage.audit import audit
 from qa_engine.storage.models import Analysis, Call, FindingRow, utcnow
 
 VERDICTS = ("confirmed", "overturned")
@@ -18,15 +19,6 @@ _FLIP = {"fail": "pass", "pass": "fail", "n/a": "n/a"}
 
 class ReviewError(ValueError):
     """A review action that does not fit the call's state (e.g. a finding of another call)."""
-
-
-def audit(session: Session, *, username: str, action: str, entity: str, entity_id: object,
-          call_pk: int | None = None, detail: dict | None = None) -> AuditLog:
-    """Append one row to the audit history."""
-    row = AuditLog(username=username, action=action, entity=entity, entity_id=str(entity_id), call_pk=call_pk,
-                   detail=detail or {})
-    session.add(row)
-    return row
 
 
 def get_review(session: Session, *, call: Call) -> Review:
@@ -155,18 +147,22 @@ def suggested_score(session: Session, *, call: Call, findings: list[dict] | None
 
 def finalise(session: Session, *, call: Call, username: str, final_score: float | None = None,
              comment: str = "") -> Review:
-    """Fix the human score (the suggested one unless given); the automatic score stays as it was."""
+    """Fix the human score (the suggested one unless given) on the call's current analysis; the
+    automatic score stays as it was, and a re-review the call was marked for is done."""
     review = get_review(session, call=call)
     score = suggested_score(session, call=call) if final_score is None else float(final_score)
     if score is not None and not 0 <= score <= 100:
         raise ReviewError("final score must be between 0 and 100")
-    before = {"status": review.status, "final_score": review.final_score}
+    before = {"status": review.status, "final_score": review.final_score, "analysis_id": review.analysis_id,
+              "rereview_reasons": call.rereview_reasons}
     review.status, review.final_score, review.comment = "final", score, comment
     review.reviewer, review.finalised_at, review.updated_at = username, utcnow(), utcnow()
-    call.review_status = "final"
+    review.analysis_id = call.current_analysis_id
+    call.review_status, call.rereview, call.rereview_reasons = "final", False, []
     session.add_all([review, call])
     audit(session, username=username, action="review.finalise", entity="call", entity_id=call.call_id, call_pk=call.id,
-          detail={"final_score": score, "auto_score": review.auto_score, "comment": comment, "before": before})
+          detail={"final_score": score, "auto_score": review.auto_score, "comment": comment,
+                  "analysis_id": review.analysis_id, "before": before})
     session.flush()
     return review
 
@@ -195,6 +191,9 @@ def review_state(session: Session, *, call: Call, findings: list[dict], ruleset_
     return {
         "suggested_sections": rescore(findings, ruleset_version).sections if findings else {},
         "status": call.review_status,
+        "analysis_id": review.analysis_id if review else None,
+        "rereview": call.rereview,
+        "rereview_reasons": call.rereview_reasons,
         "auto_score": call.score,
         "final_score": review.final_score if review else None,
         "suggested_score": suggested_score(session, call=call, findings=findings, ruleset_version=ruleset_version),

@@ -75,6 +75,11 @@ def save_upload(settings: Settings, *, job_id: str, filename: str, data: BinaryI
     return path
 
 
+def discard_upload(settings: Settings, job_id: str) -> None:
+    """Remove a saved upload that was refused after saving (e.g. a record conflict)."""
+    shutil.rmtree(uploads_dir(settings) / job_id, ignore_errors=True)
+
+
 def _copy_limited(data: BinaryIO, path: Path, limit: int, name: str) -> None:
     with path.open("wb") as out:
         head = data.read(12)
