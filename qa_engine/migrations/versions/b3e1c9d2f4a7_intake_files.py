@@ -1,7 +1,7 @@
 """intake files: recordings taken by qa-engine watch
 
 Revision ID: b3e1c9d2f4a7
-Revises: b3d1e7a90c42
+Revises: c402b0e3efa1
 Create Date: 2026-12-05 10:00:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = 'b3e1c9d2f4a7'
-down_revision = 'b3d1e7a90c42'
+down_revision = 'c402b0e3efa1'
 branch_labels = None
 depends_on = None
 
