@@ -77,6 +77,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "other_findings": ("合格及不适用项", "Passed and not applicable"),
     "evidence": ("证据", "Evidence"),
     "jump": ("跳转", "Play"),
+    "audio_check": ("音频核对：应说「{expected}」得分 {exp:.1f}；最接近的其他说法「{rival}」得分 {riv:.1f}；"
+                    "识别文本「{heard}」（容差 {margin:.1f}）→ {verdict}",
+                    "Checked on the audio: expected '{expected}' scores {exp:.1f}; best rival '{rival}' {riv:.1f}; "
+                    "transcript '{heard}' (margin {margin:.1f}) → {verdict}"),
+    "audio_supported": ("音频支持", "supported by the audio"),
+    "audio_not_supported": ("音频不支持", "not supported by the audio"),
+    "nothing": ("无", "nothing"),
     "verdict": ("复核意见", "Verdict"),
     "confirm": ("确认", "Confirm"),
     "overturn": ("推翻", "Overturn"),

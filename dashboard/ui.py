@@ -130,6 +130,14 @@ def truncation_text(call: dict) -> str | None:
     return t("truncated_warning").format(got=call["duration_s"], declared=declared)
 
 
+def audio_check_text(check: dict) -> str:
+    """An opening phrase checked on the audio (qa_engine/verify.py): both scores and the outcome."""
+    return t("audio_check").format(
+        expected=check["expected"] or t("nothing"), exp=check["expected_score"], rival=check["rival"] or t("nothing"),
+        riv=check["rival_score"], heard=check["heard"] or t("nothing"), margin=check["margin"],
+        verdict=t("audio_supported") if check["verified"] else t("audio_not_supported"))
+
+
 def require_user() -> dict:
     """The logged-in user; stops the page when nobody is logged in (pages run only after login)."""
     user = data.user()

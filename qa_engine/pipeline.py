@@ -20,6 +20,7 @@ from qa_engine.evidence import narrow_evidence
 from qa_engine.rules import CallContext, RuleSet, evaluate, load_ruleset, score_call
 from qa_engine.turns import build_turns
 from qa_engine.types import CallAnalysis, CallMetrics, Finding, RoleAudio, Score, Span, Utterance
+from qa_engine.verify import call_verifier
 
 
 def analyze_call(path: Path | str, settings: Settings, *, model=None, ruleset: RuleSet | None = None,
@@ -44,7 +45,7 @@ def analyze_call(path: Path | str, settings: Settings, *, model=None, ruleset: R
                                                       DEFAULT_PARAMS)
     metrics.truncated, metrics.declared_duration_s = audio.truncated, audio.declared_duration_s
     ctx = CallContext(transcript=transcript, metrics=metrics, record=record,
-                      local_start=local_start(record, settings.timezone))
+                      local_start=local_start(record, settings.timezone), verifier=call_verifier(model, roles, settings))
     findings, score, status = _judge(ruleset, ctx, settings)
     return CallAnalysis(
         call_id=record.call_id, source_path=str(path), content_hash=content_hash(path),

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_serializer
 
 Speaker = Literal["agent", "customer"]
 Outcome = Literal["pass", "fail", "n/a"]
@@ -134,11 +134,36 @@ class CallMetrics(BaseModel):
         return data
 
 
+class AudioCheck(BaseModel):
+    """An expected phrase checked against the audio (``qa_engine/verify.py``): the log-likelihood
+    of the turn with the expected phrase and with its best rival (what was heard, another
+    salutation, a near number, nothing); verified when the expected one is within ``margin``."""
+
+    part: str
+    expected: str
+    heard: str
+    expected_score: float
+    rival: str
+    rival_score: float
+    margin: float
+    verified: bool
+
+
 class Evidence(BaseModel):
     speaker: Speaker | None = None
     start: float
     end: float
     text: str = ""
+    audio_check: AudioCheck | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_empty_check(self, handler):
+        # Only the opening rules' evidence carries an audio check: the others keep the contract's
+        # four keys (speaker, start, end, text), as stored before the check existed.
+        data = handler(self)
+        if isinstance(data, dict) and data.get("audio_check") is None:
+            data.pop("audio_check", None)
+        return data
 
 
 class Finding(BaseModel):

@@ -167,6 +167,8 @@ with main:
                     st.rerun()
                 who = t(f"{ev['speaker']}_lane") if ev.get("speaker") else ""
                 c2.markdown(f"`{ui.mmss(ev['start'])}–{ui.mmss(ev['end'])}` {who} {ev.get('text', '')}")
+                if ev.get("audio_check"):
+                    c2.caption(ui.audio_check_text(ev["audio_check"]))
             if f["verdict"]:
                 v = f["verdict"]
                 st.caption(f"{t('reviewed_by')}：{v['reviewer']} · {t('human_' + v['human_outcome'])} · {v['comment']}")

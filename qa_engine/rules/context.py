@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import re
 from collections.abc import Mapping
 from bisect import bisect_left, bisect_right
@@ -34,6 +36,9 @@ class CallContext:
     metrics: CallMetrics
     record: CallRecord
     local_start: datetime | None = None
+    # qa_engine.verify.Verifier: asks the audio whether an expected phrase was said where the
+    # transcript does not show it (the opening rules); None = text only.
+    verifier: Any = None
 
 
 @dataclass(frozen=True)
@@ -127,7 +132,7 @@ def trusted_evidence(start: float, end: float, text: str = "", speaker: str | No
     """``Evidence(...)`` for values the engine built itself: ``trusted_model`` written out, as one
     call less matters for the commonest model of all."""
     m = _new(Evidence)
-    _set_dict(m, {"speaker": speaker, "start": float(start), "end": float(end), "text": text})
+    _set_dict(m, {"speaker": speaker, "start": float(start), "end": float(end), "text": text, "audio_check": None})
     _set_fields_set(m, set(_EV_FIELDS) if speaker is None else _ALL_EV_FIELDS)
     _set_extra(m, None)
     _set_private(m, None)

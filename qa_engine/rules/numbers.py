@@ -105,3 +105,51 @@ def same_number(a: str, b: str) -> bool:
     if a.isdecimal() and b.isdecimal():
         return int(a) == int(b)
     return T.chars_view(a) == T.chars_view(b)
+
+
+_DIGITS_ZH = "零一二三四五六七八九"
+
+
+def _as_number(value: int) -> str:
+    """0 < value < 1000 read as a number: 247 → 二百四十七, 108 → 一百零八, 15 → 十五."""
+    hundreds, tens, ones = value // 100, value // 10 % 10, value % 10
+    out = f"{_DIGITS_ZH[hundreds]}百" if hundreds else ""
+    if tens:
+        out += ("" if tens == 1 and not hundreds else _DIGITS_ZH[tens]) + "十"
+    elif hundreds and ones:
+        out += "零"
+    return out + (_DIGITS_ZH[ones] if ones else "")
+
+
+def spoken_forms(number: str) -> list[str]:
+    """The ways an agent says a work number: digit by digit (二四七, with 幺 for 1 and 两 for a
+    leading 2), as a number (二百四十七; not with a leading zero), and as the ASR writes it (247)."""
+    digits = "".join(_DIGITS_ZH[int(d)] for d in number)
+    forms = [digits, digits.replace("一", "幺"), ("两" + digits[1:]) if digits.startswith("二") else digits]
+    if number.isdigit() and not number.startswith("0") and 0 < int(number) < 1000:
+        forms.append(_as_number(int(number)))
+    forms.append(number)
+    return list(dict.fromkeys(forms))
+
+
+def near_numbers(number: str, like: str = "") -> list[str]:
+    """Numbers one digit away from ``number``, written as ``like`` (one of its spoken_forms) is:
+    digit by digit (二四一 … for 二四七; with 幺 or 两 when ``like`` has them), as a number
+    (二百四十一) or in Arabic digits (241)."""
+    out = []
+    for k in range(len(number)):
+        for d in "0123456789":
+            if d != number[k]:
+                out.append(_written_like(number[:k] + d + number[k + 1:], like))
+    return list(dict.fromkeys(out))
+
+
+def _written_like(number: str, like: str) -> str:
+    if like.isdigit():
+        return number
+    if ("百" in like or "十" in like) and not number.startswith("0"):
+        return _as_number(int(number))
+    digits = "".join(_DIGITS_ZH[int(d)] for d in number)
+    if "幺" in like:
+        digits = digits.replace("一", "幺")
+    return "两" + digits[1:] if like.startswith("两") and digits.startswith("二") else digits

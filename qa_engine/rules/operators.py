@@ -28,9 +28,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from qa_engine.rules import text as T
 from qa_engine.rules.context import CallView, Event, Scope, intern_key, trusted_evidence
 from qa_engine.rules.errors import CompileError
-from qa_engine.rules.numbers import numbers_in, same_number, syllable_codes
+from qa_engine.rules.numbers import near_numbers, numbers_in, same_number, spoken_forms, syllable_codes
 from qa_engine.rules.phrases import PhraseList
-from qa_engine.types import Evidence, Overlap
+from qa_engine.types import AudioCheck, Evidence, Overlap
 
 
 @dataclass(slots=True)
@@ -311,6 +311,34 @@ def _empty_scope(scope: Scope, env: Env, on_empty: str, what_zh: str = "", what_
     return Result(None, [], f"没有可检查的{who}话语", f"no {scope.speaker} utterance to check")
 
 
+def _ask_audio(view: CallView, idx: list[int], part: str, expected: list[str],
+               rivals: list[str] | Callable[[str], list[str]], *, at_start: bool = False,
+               between: tuple = ((), ())) -> AudioCheck | None:
+    """The audio's verdict on an expected phrase in the first utterance in scope (None without a
+    verifier: rule tests and text-only analysis)."""
+    verifier = view.ctx.verifier
+    if verifier is None or not idx or not expected:
+        return None
+    return verifier.check(view.utts[idx[0]], part, expected, rivals, at_start=at_start, between=between)
+
+
+def _with_check(view: CallView, idx: list[int], check: AudioCheck | None) -> list[Evidence]:
+    """The utterances as evidence, the first carrying the audio check and its scores."""
+    evidence = view.evidence_of(idx)
+    if check is None or not evidence:
+        return evidence
+    return [evidence[0].model_copy(update={"audio_check": check}), *evidence[1:]]
+
+
+def _heard_note(check: AudioCheck) -> tuple[str, str]:
+    """How a part verified on the audio is worded in the finding's message."""
+    scores = f"{check.expected_score:.1f} 对 {check.rival_score:.1f}"
+    zh = f"（音频核对：识别为「{check.heard or '无'}」，音频支持「{check.expected}」，{scores}）"
+    en = (f" (checked on the audio: heard '{check.heard or 'nothing'}', the audio supports '{check.expected}', "
+          f"{check.expected_score:.1f} vs {check.rival_score:.1f})")
+    return zh, en
+
+
 class PhraseArgs(Args):
     list: str | None = Field(None, description="a phrase list id (rules/lists/<id>.yaml)")
     lists: builtins.list[str] | None = None
@@ -323,6 +351,8 @@ class PhraseArgs(Args):
         "n/a", description="value when the scope holds no utterance (fail = false)")
     what_zh: str | None = None
     what_en: str | None = None
+    audio_check: str | None = Field(None, description="a part name (brand): when no phrase is found, ask the "
+                                    "audio whether one of the list's phrases was said in the scope's first utterance")
 
     @model_validator(mode="after")
     def _one_source(self):
@@ -398,6 +428,19 @@ def build_phrase(a: PhraseArgs, compiler: Compiler, loc):
         return hits
 
     not_found_zh, not_found_en = f"未找到{what_zh}", f"no {what_en} found"
+    audio_part = a.audio_check
+    audio_phrases = [p for i in ids if i in compiler.lists for p in compiler.lists[i].phrases]
+
+    def _phrase_on_audio(view: CallView, idx: list[int]) -> Result | None:
+        check = _ask_audio(view, idx, audio_part, audio_phrases, [""])
+        if check is None:
+            return None
+        evidence = _with_check(view, idx, check)
+        if not check.verified:
+            return Result(False, evidence, not_found_zh, not_found_en)
+        zh, en = _heard_note(check)
+        q = f"「{check.expected}」"
+        return Result(True, evidence, f"{what_zh}：{q}{zh}", f"{what_en}: {q}{en}", {"phrase": check.expected, "phrases": q + zh})
 
     def run(env: Env) -> Result:
         # memoised per call and event (the search written out here: one call less for the commonest
@@ -434,7 +477,8 @@ def build_phrase(a: PhraseArgs, compiler: Compiler, loc):
             r = Result(True, view.evidence_of(hit_idx), f"{what_zh}：{q}", f"{what_en}: {q}" if view.en else "",
                        {"phrase": phrases[0], "phrases": q})
         elif idx:
-            r = Result(False, view.evidence_of(idx), not_found_zh, not_found_en if view.en else "")
+            r = _phrase_on_audio(view, idx) if audio_part else None
+            r = r or Result(False, view.evidence_of(idx), not_found_zh, not_found_en if view.en else "")
         else:
             r = _empty_scope(scope, env, a.on_empty, what_zh, what_en)
         view.memo[key] = r
@@ -488,6 +532,10 @@ def build_greeting(a: GreetingArgs, compiler: Compiler, loc):
     skey = a.scope.key()
     windows = [(w.list, _hhmm(w.from_), _hhmm(w.to)) for w in a.windows]
     scope, generic_list = a.scope, a.generic  # (locals: see build_record)
+    generic_phrases = list(compiler.lists[a.generic].phrases) if a.generic else []
+    spoken = {w.list: list(compiler.lists[w.list].phrases) for w in a.windows}
+    rivals = {lid: [p for other, ps in spoken.items() if other != lid for p in ps] + generic_phrases + [""]
+              for lid in spoken}
 
     def run(env: Env) -> Result:
         view = env.view
@@ -507,6 +555,12 @@ def build_greeting(a: GreetingArgs, compiler: Compiler, loc):
         when = _hm(t)
         if found[window]:
             return Result(True, evidence, f"{when} 使用了「{found[window][0]}」", f"{when}: said {found[window][0]}",
+                          {"expected": expected, "local_time": when})
+        check = _ask_audio(view, idx, "greeting", spoken[window], rivals[window], at_start=True)
+        evidence = _with_check(view, idx, check)
+        if check is not None and check.verified:
+            zh, en = _heard_note(check)
+            return Result(True, evidence, f"{when} 使用了「{check.expected}」{zh}", f"{when}: said {check.expected}{en}",
                           {"expected": expected, "local_time": when})
         wrong = [p for lid, ps in found.items() if lid != window for p in ps]
         facts = {"expected": expected, "local_time": when}
@@ -541,6 +595,7 @@ def build_work_number(a: WorkNumberArgs, compiler: Compiler, loc):
     """True when the utterances in scope state a work number equal to the call record's agent_id.
     No number stated → False. A number stated but no agent_id in the record → n/a (cannot verify)."""
     prefixes = tuple(syllable_codes(_syllables(T.clean(p))) for p in compiler.need_list(a.prefixes, loc + ("prefixes",)).phrases)
+    frame = (compiler.lists[a.prefixes].phrases, compiler.lists[a.suffixes].phrases)  # where the audio check looks
     suffixes = tuple(syllable_codes(_syllables(T.clean(p))) for p in compiler.need_list(a.suffixes, loc + ("suffixes",)).phrases)
     skey = a.scope.key()
     scope, record_field = a.scope, a.record_field  # (locals: see build_record)
@@ -559,6 +614,13 @@ def build_work_number(a: WorkNumberArgs, compiler: Compiler, loc):
                 where.append(i)
         evidence = [view.evidence(i) for i in (where or idx)]
         facts = {"stated": stated[0] if stated else "", "expected": expected or ""}
+        if expected and not any(same_number(s, expected) for s in stated):
+            check = _ask_audio(view, idx, "work_number", spoken_forms(expected),
+                               lambda form: near_numbers(expected, like=form), between=frame)
+            evidence = _with_check(view, idx, check) if check is not None else evidence
+            if check is not None and check.verified:
+                zh, en = _heard_note(check)
+                return Result(True, evidence, f"报工号 {expected}{zh}", f"stated work number {expected}{en}", facts)
         if not stated:
             exp = f"（应为 {expected} 号）" if expected else ""
             return Result(False, evidence, f"开场未报工号{exp}", "no work number stated" + (f" (expected {expected})" if expected else ""), facts)

@@ -137,6 +137,10 @@ class CaseSpec(Strict):
     metrics: dict[str, Any] = Field(default_factory=dict)
     record: dict[str, Any] = Field(default_factory=dict)
     local_start: str | None = Field(None, description="ISO time with offset; default: record.started_at")
+    audio: dict[str, float] | None = Field(
+        None, description="a stand-in for the audio check (qa_engine/verify.py): a phrase tried in the checked "
+        "stretch of the turn (\"\": nothing) → log-likelihood of the turn with it; phrases not listed: -50; "
+        "without it the rule sees the transcript only")
     expect: dict[str, Any]
 
 

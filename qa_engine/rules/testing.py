@@ -32,7 +32,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
+import numpy as np
+
 from qa_engine.callrecord import CallRecord
+from qa_engine.config import Settings
 from qa_engine.rules.context import CallContext
 from qa_engine.rules.engine import evaluate
 from qa_engine.rules.errors import RuleError
@@ -40,6 +43,7 @@ from qa_engine.rules.loader import RuleSet, _validated, line_of, rule_test_files
 from qa_engine.rules.schema import CaseSpec, CaseFileSpec
 from qa_engine.turns import build_turns
 from qa_engine.types import CallMetrics, Finding, Utterance
+from qa_engine.verify import SAMPLE_RATE, AudioVerifier
 
 _EXPECT_KEYS = {"outcome", "message_contains", "message_en_contains", "evidence_count", "evidence"}
 
@@ -88,7 +92,29 @@ def build_context(case: CaseSpec, defaults: dict) -> CallContext:
         metrics=CallMetrics.model_validate(metrics),
         record=CallRecord.model_validate(record),
         local_start=datetime.fromisoformat(start) if isinstance(start, str) else start,
+        verifier=_fake_verifier(case.audio),
     )
+
+
+class PhraseScorer:
+    """A fake of ``WhisperScorer`` for rule tests, whatever the audio: each text scores the case's
+    ``audio`` value of the phrase the verifier built it around ("" = nothing in its place);
+    phrases not listed score -50. {"一零八": -0.4, "一次八": -3.1} says the audio supports 一零八
+    better than what was heard; {"": -1, "一零八": -9} says the agent said no number."""
+
+    def __init__(self, scores: dict[str, float]) -> None:
+        self.scores = scores
+
+    def score(self, audio, texts, phrases=()):
+        return [self.scores.get(p, -50.0) for p in phrases]
+
+
+def _fake_verifier(scores: dict[str, float] | None) -> AudioVerifier | None:
+    if scores is None:
+        return None
+    silence = np.zeros(SAMPLE_RATE, dtype=np.float32)
+    return AudioVerifier(PhraseScorer(scores), {"agent": silence, "customer": silence},
+                         margin=Settings.model_fields["verify_margin"].default)
 
 
 def _as_list(v: Any) -> list[str]:

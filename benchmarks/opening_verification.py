@@ -1,0 +1,172 @@
+"""Opening rules checked on the transcript alone and with the audio check (qa_engine/verify.py).
+
+For every recording with a ``.ref.json`` in the corpora (the demo calls, the dev corpus, the
+openings corpus) this runs the pipeline once, then judges the three opening rules twice on the
+same transcript: text only, and with the audio verifier. It prints per rule a confusion table
+against the human labels (compliant openings that pass / fail, non-compliant ones that fail /
+pass), side by side.
+
+Counterfactual records add non-compliant openings from compliant audio: the same call judged
+against a call record naming a near work number (one digit changed) or a far one, or a start
+time in another greeting window. The audio then says something other than the record expects,
+exactly as when an agent says the wrong number, so these must fail.
+
+The log-likelihood margins (expected minus best rival) of every audio check are printed too:
+``verify_margin`` (Settings) is chosen between the two distributions.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/opening_verification.py [--corpus DIR ...] [--margin M]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from qa_engine.asr.model import load_model
+from qa_engine.audio import decode_audio, split_roles
+from qa_engine.callrecord import load_call_record, local_start
+from qa_engine.config import Settings
+from qa_engine.pipeline import analyze_call
+from qa_engine.rules import CallContext, evaluate, load_ruleset
+from qa_engine.types import CallAnalysis
+from qa_engine.verify import call_verifier
+
+REPO = Path(__file__).resolve().parents[1]
+RULES = ("open.greeting_time_of_day", "open.brand_name", "open.agent_id")
+AUDIO = (".wav", ".mp3", ".m4a", ".flac", ".ogg")
+
+
+def default_corpora() -> list[Path]:
+    found = [REPO / "audio_samples"]
+    for name in ("devcorpus", "openings"):
+        found += sorted((REPO / "benchmarks" / name / "calls").glob("*/"))
+    return [p for p in found if p.is_dir()]
+
+
+def recording(ref: Path) -> Path:
+    stem = ref.name[: -len(".ref.json")]
+    return next(p for p in ref.parent.glob(stem + ".*") if p.suffix in AUDIO)
+
+
+def near(number: str) -> str:
+    last = number[-1]
+    return number[:-1] + ("1" if last != "1" else "4")
+
+
+def far(number: str) -> str:
+    return "".join(str((int(d) + 5) % 10) for d in number)
+
+
+def variants(record, labels: dict) -> list[tuple[str, object, dict]]:
+    """(kind, record, expected outcome per rule): the real record and counterfactual ones."""
+    out = [("real", record, labels)]
+    if record.agent_id and labels.get("open.agent_id") == "pass":
+        for kind, number in (("near number", near(record.agent_id)), ("far number", far(record.agent_id))):
+            out.append((kind, record.model_copy(update={"agent_id": number}), {"open.agent_id": "fail"}))
+    if record.started_at and labels.get("open.greeting_time_of_day") == "pass":
+        # a morning call judged as if it began in the afternoon, any other as if in the morning
+        hour = 15 if 5 <= record.started_at.hour < 11 else 9
+        shifted = record.started_at.replace(hour=hour)
+        out.append(("other time", record.model_copy(update={"started_at": shifted}),
+                    {"open.greeting_time_of_day": "fail"}))
+    return out
+
+
+def judge(ruleset, analysis, record, settings, verifier) -> dict[str, str]:
+    ctx = CallContext(transcript=analysis.transcript, metrics=analysis.metrics, record=record,
+                      local_start=local_start(record, settings.timezone), verifier=verifier)
+    return {f.rule_id: f.outcome for f in evaluate(ruleset, ctx) if f.rule_id in RULES}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--corpus", type=Path, action="append")
+    ap.add_argument("--margin", type=float, default=None, help="override Settings.verify_margin")
+    ap.add_argument("--json", type=Path, help="write per-call rows here")
+    ap.add_argument("--analyses", type=Path, help="keep each call's CallAnalysis JSON (<name>.json) in this "
+                    "folder and reuse it on the next run instead of running the pipeline (calibrating the margin)")
+    args = ap.parse_args(argv)
+    settings = Settings() if args.margin is None else Settings(verify_margin=args.margin)
+    model, ruleset = load_model(settings), load_ruleset(settings.rules_dir)
+    table: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    deltas: dict[str, list[float]] = defaultdict(list)
+    rows, pipeline_s, verify_s, answer_errors = [], 0.0, 0.0, []
+    for corpus in args.corpus or default_corpora():
+        for ref_path in sorted(corpus.glob("*.ref.json")):
+            ref, audio = json.loads(ref_path.read_text()), recording(ref_path)
+            labels = {r: ref["expected"].get(r) for r in RULES}
+            cached = args.analyses / f"{audio.stem}.json" if args.analyses else None
+            t0 = time.perf_counter()
+            if cached and cached.exists():
+                analysis = CallAnalysis.model_validate_json(cached.read_text())
+            else:
+                analysis = analyze_call(audio, settings, model=model, ruleset=ruleset)
+                pipeline_s += time.perf_counter() - t0
+                if cached:
+                    cached.write_text(analysis.model_dump_json())
+            record = load_call_record(audio, settings)
+            answer_errors.append(answer_error(analysis, ref["truth"]))
+            roles = split_roles(decode_audio(audio, settings), record.agent_channel, audio)
+            for kind, rec, expected in variants(record, labels):
+                text = judge(ruleset, analysis, rec, settings, None)
+                verifier = call_verifier(model, roles, settings)
+                t1 = time.perf_counter()
+                verified = judge(ruleset, analysis, rec, settings, verifier)
+                verify_s += time.perf_counter() - t1 if kind == "real" else 0.0
+                for check in verifier.checks:
+                    truth = expected.get({"greeting": "open.greeting_time_of_day", "brand": "open.brand_name",
+                                          "work_number": "open.agent_id"}[check.part])
+                    deltas[f"{check.part} {truth}"].append(round(check.expected_score - check.rival_score, 2))
+                for rule in RULES:
+                    truth = expected.get(rule)
+                    if truth not in ("pass", "fail"):
+                        continue
+                    table[(rule, truth)][(text.get(rule), verified.get(rule))] += 1
+                    if verified.get(rule) != truth:
+                        print(f"  miss {audio.name} [{kind}] {rule}: expected {truth}, text {text.get(rule)}, "
+                              f"verified {verified.get(rule)}", flush=True)
+                rows.append({"call": audio.name, "kind": kind, "expected": expected, "text": text, "verified": verified,
+                             "checks": [c.model_dump() for c in verifier.checks]})
+            print(f"{audio.name}: done", flush=True)
+    report(table, deltas, pipeline_s, verify_s, settings.verify_margin)
+    report_answers([e for e in answer_errors if e is not None])
+    if args.json:
+        args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1))
+    return 0
+
+
+def answer_error(analysis, truth: dict) -> tuple[float, float] | None:
+    """How far the answer moment is from the truth: the agent's first speech (what the rings are
+    counted up to) and the first aligned word of the agent's first turn."""
+    first = next((u for u in analysis.transcript if u.speaker == "agent" and u.words), None)
+    if truth.get("answer_s") is None or analysis.metrics.answer_s is None or first is None:
+        return None
+    return abs(analysis.metrics.answer_s - truth["answer_s"]), abs(first.words[0].start - truth["answer_s"])
+
+
+def report_answers(errors: list[tuple[float, float]]) -> None:
+    for i, label in enumerate(("first agent speech (used)", "first aligned word")):
+        values = sorted(e[i] for e in errors)
+        print(f"answer moment, {label}: n={len(values)} median {values[len(values) // 2]:.2f} s, "
+              f"max {values[-1]:.2f} s, > 0.5 s: {sum(v > 0.5 for v in values)}")
+
+
+def report(table, deltas, pipeline_s: float, verify_s: float, margin: float) -> None:
+    print(f"\nmargin {margin}; pipeline {pipeline_s:.1f} s, audio checks on the real records {verify_s:.1f} s "
+          f"({100 * verify_s / max(pipeline_s, 1e-9):.1f} % of the pipeline)")
+    print(f"{'rule':28} {'truth':5} {'n':>4} {'text ok':>8} {'verified ok':>12}")
+    for (rule, truth), counts in sorted(table.items()):
+        n = sum(counts.values())
+        text_ok = sum(c for (t, _v), c in counts.items() if t == truth)
+        ver_ok = sum(c for (_t, v), c in counts.items() if v == truth)
+        print(f"{rule:28} {truth:5} {n:4d} {text_ok:4d} {100 * text_ok / n:5.1f}% {ver_ok:4d} {100 * ver_ok / n:5.1f}%")
+    print("\nlog-likelihood margins (expected − best rival) per part and truth:")
+    for key, values in sorted(deltas.items()):
+        print(f"  {key:20} n={len(values):3d} {sorted(values)}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
