@@ -19,6 +19,9 @@ from qa_engine.types import CallMetrics, Evidence, Finding, Utterance
 Scoring = Literal["scored", "no_agent_speech", "unanswered", "not_scorable"]
 # Fewer recognised Chinese characters than this from the agent: nobody answered the call.
 MIN_AGENT_CHARS = 2
+# ... unless the agent's channel holds at least this much speech: then someone answered, but the
+# words could not be transcribed (unclear speech, another language), and an inspector must listen.
+MIN_UNHEARD_SPEECH_S = 3.0
 RING_RULE = "open.answer_within_3_rings"
 
 REASONS = {
@@ -26,6 +29,7 @@ REASONS = {
         "unanswered": "无人接听：回铃 {rings} 声后录音结束，座席没有讲话",
         "no_agent_speech": "录音中没有座席讲话（噪声、静音、单音或错录线路）",
         "not_scorable": "可判定的评分项仅占 {share:.0%}（至少需要 {need:.0%}），不予评分",
+        "unheard": "座席有 {seconds:.0f} 秒讲话，但无法转写为文字（语音不清或非普通话），需人工听审",
         "na": "不适用：{reason}",
         "missed": "未接来电：回铃 {rings} 声无人接听",
     },
@@ -33,6 +37,8 @@ REASONS = {
         "unanswered": "unanswered: the recording ends after {rings} rings without the agent speaking",
         "no_agent_speech": "no agent speech in the recording (noise, silence, a tone or the wrong line)",
         "not_scorable": "only {share:.0%} of the scorecard's weight could be decided (at least {need:.0%} needed): not scored",
+        "unheard": "the agent speaks for {seconds:.0f} s but none of it could be transcribed (unclear speech or another "
+                   "language): an inspector must listen",
         "na": "not applicable: {reason}",
         "missed": "missed call: rang {rings} times and nobody answered",
     },
@@ -46,10 +52,14 @@ class CallStatus:
 
 
 def conversation_status(transcript: list[Utterance], metrics: CallMetrics, lang: str = "zh") -> CallStatus:
-    """``unanswered`` (ringback, then no agent) or ``no_agent_speech`` when the agent never spoke."""
+    """``unanswered`` (ringback, then no agent) or ``no_agent_speech`` when the agent never spoke;
+    ``not_scorable`` when the agent spoke but nothing of it could be transcribed."""
     if sum(han_count(u.text) for u in transcript if u.speaker == "agent") >= MIN_AGENT_CHARS:
         return CallStatus()
     text = REASONS.get(lang, REASONS["zh"])
+    spoken = sum(s.end - s.start for s in metrics.speech.get("agent", []))
+    if spoken >= MIN_UNHEARD_SPEECH_S:
+        return CallStatus("not_scorable", text["unheard"].format(seconds=spoken))
     if metrics.ringback:
         return CallStatus("unanswered", text["unanswered"].format(rings=len(metrics.ringback)))
     return CallStatus("no_agent_speech", text["no_agent_speech"])

@@ -1,7 +1,7 @@
 """When a call is scored, and what its rules say when nobody answered (qa_engine/callstatus.py)."""
 
 from qa_engine.callstatus import conversation_status, scorable, without_conversation
-from qa_engine.types import CallMetrics, Finding, ToneBurst, Utterance
+from qa_engine.types import CallMetrics, Finding, Span, ToneBurst, Utterance
 
 
 def finding(rule_id, outcome="pass", weight=10.0):
@@ -44,3 +44,17 @@ def test_a_call_is_scored_only_when_enough_of_the_weight_was_decided():
     status = scorable(mostly_na, 0.5)
     assert status.scoring == "not_scorable" and "20%" in status.reason
     assert scorable([], 0.5).scoring == "not_scorable"
+
+
+def test_an_agent_who_speaks_but_is_not_transcribed_is_not_an_unanswered_call():
+    # A recording where the VAD hears the agent for 5.5 s after one ring but the ASR gets no
+    # words (found on a synthetic voice plain faster-whisper could not understand either): the
+    # call was answered, so it goes to an inspector instead of failing as a missed call.
+    metrics = CallMetrics(duration_s=20.0, ringback=rings(1),
+                          speech={"agent": [Span(start=2.7, end=6.0), Span(start=6.6, end=8.4)], "customer": []})
+    status = conversation_status([], metrics)
+    assert status.scoring == "not_scorable" and "无法转写" in status.reason and "5 秒" in status.reason
+    findings = without_conversation([Finding(rule_id="open.answer_within_3_rings", outcome="pass", message="")],
+                                    status, metrics, "inbound")
+    assert findings[0].outcome == "n/a"
+    assert conversation_status([], metrics, "en").reason.startswith("the agent speaks for 5 s")

@@ -53,7 +53,7 @@ def calls(session: SessionDep, user: AnyUser,
 
 @router.get("/calls/{call_id}")
 def call(session: SessionDep, user: AnyUser, call_id: str, ruleset_version: str | None = None,
-         analysis_id: int | None = None) -> dict:
+         analysis_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> dict:
     """Call record, transcript, metrics, findings with evidence and verdicts, scores, CRM panel link.
     ``analysis_id`` (or ``ruleset_version``) shows an earlier analysis with the verdicts given on it.
     Phone, ID-card and card numbers are masked for roles without ``pii.read`` (agents, trainers)."""

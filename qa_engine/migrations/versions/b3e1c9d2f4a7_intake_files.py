@@ -23,8 +23,8 @@ def upgrade() -> None:
         sa.Column('path', sqlmodel.sql.sqltypes.AutoString(length=1024), nullable=False),
         sa.Column('size', sa.BigInteger(), nullable=False),
         sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column('taken_at', sa.DateTime(), nullable=False),
-        sa.Column('updated_at', sa.DateTime(), nullable=False),
+        sa.Column('taken_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint('id'),
     )
     with op.batch_alter_table('intake_files', schema=None) as batch_op:
