@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     # Personal data: recordings and transcripts of calls older than this many days are deleted by
     # ``qa-engine retention apply`` (calls on legal hold excepted). None keeps them forever.
     retention_days: int | None = Field(default=None, gt=0, description="QA_RETENTION_DAYS; unset: keep forever")
+    # An agent may appeal a failed finding this many days after the analysis or, when later, the
+    # inspector's finalisation of the call.
+    appeal_window_days: int = Field(default=7, gt=0, le=365, description="QA_APPEAL_WINDOW_DAYS")
 
     # PBX intake (qa_engine/intake/): CDR adapters and `qa-engine watch`
     pbx_timezone: str = Field(default="Asia/Shanghai", description="time zone of the PBX's CDR timestamps")

@@ -20,16 +20,21 @@ CRM_MONTH_END = "crm.month_end"      # run month-end rebates
 USERS_MANAGE = "users.manage"        # create users, change roles and passwords, disable
 PII_READ = "pii.read"                # phone, ID-card and card numbers unredacted
 LEGAL_HOLD = "calls.legal_hold"      # keep a call out of retention's purge, or release it
+APPEAL_CREATE = "appeals.create"     # an agent disputes a failed finding of their own call
+APPEAL_DECIDE = "appeals.decide"     # uphold or overturn an agent's appeal
+CALIBRATION_MANAGE = "calibration.manage"  # set up calibration sessions and read their reports
 
 ROLES = ("admin", "supervisor", "inspector", "trainer", "agent")
 
 _STAFF = {CALLS_READ, REPORTS_TEAM, CRM_READ}
 GRANTS: dict[str, frozenset[str]] = {
-    "admin": frozenset(_STAFF | {CALLS_UPLOAD, REVIEW_WRITE, COACHING_WRITE, CRM_MONTH_END, USERS_MANAGE, PII_READ, LEGAL_HOLD}),
-    "supervisor": frozenset(_STAFF | {CALLS_UPLOAD, REVIEW_WRITE, COACHING_WRITE, CRM_MONTH_END, PII_READ, LEGAL_HOLD}),
-    "inspector": frozenset(_STAFF | {CALLS_UPLOAD, REVIEW_WRITE, PII_READ, LEGAL_HOLD}),
+    "admin": frozenset(_STAFF | {CALLS_UPLOAD, REVIEW_WRITE, COACHING_WRITE, CRM_MONTH_END, USERS_MANAGE, PII_READ, LEGAL_HOLD,
+                                      APPEAL_DECIDE, CALIBRATION_MANAGE}),
+    "supervisor": frozenset(_STAFF | {CALLS_UPLOAD, REVIEW_WRITE, COACHING_WRITE, CRM_MONTH_END, PII_READ, LEGAL_HOLD,
+                                           APPEAL_DECIDE, CALIBRATION_MANAGE}),
+    "inspector": frozenset(_STAFF | {CALLS_UPLOAD, REVIEW_WRITE, PII_READ, LEGAL_HOLD, APPEAL_DECIDE}),
     "trainer": frozenset(_STAFF | {COACHING_WRITE}),
-    "agent": frozenset({CALLS_READ}),
+    "agent": frozenset({CALLS_READ, APPEAL_CREATE}),
 }
 
 

@@ -24,6 +24,15 @@ def test_every_role_has_a_grant_and_every_grant_names_a_known_permission():
     ("supervisor", policy.CRM_MONTH_END, True),
     ("supervisor", policy.USERS_MANAGE, False),
     ("admin", policy.USERS_MANAGE, True),
+    ("agent", policy.APPEAL_CREATE, True),
+    ("agent", policy.APPEAL_DECIDE, False),     # nobody decides their own appeal
+    ("inspector", policy.APPEAL_CREATE, False),
+    ("inspector", policy.APPEAL_DECIDE, True),
+    ("supervisor", policy.APPEAL_DECIDE, True),
+    ("trainer", policy.APPEAL_DECIDE, False),
+    ("inspector", policy.CALIBRATION_MANAGE, False),
+    ("supervisor", policy.CALIBRATION_MANAGE, True),
+    ("admin", policy.CALIBRATION_MANAGE, True),
     (None, policy.CALLS_READ, False),
     ("root", policy.CALLS_READ, False),
 ])

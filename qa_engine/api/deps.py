@@ -73,6 +73,9 @@ Coach = Annotated[User, Depends(require(policy.COACHING_WRITE))]
 TeamReader = Annotated[User, Depends(require(policy.REPORTS_TEAM))]
 CrmReader = Annotated[User, Depends(require(policy.CRM_READ))]
 Admin = Annotated[User, Depends(require(policy.USERS_MANAGE))]
+Appellant = Annotated[User, Depends(require(policy.APPEAL_CREATE))]
+AppealJudge = Annotated[User, Depends(require(policy.APPEAL_DECIDE))]
+CalibrationManager = Annotated[User, Depends(require(policy.CALIBRATION_MANAGE))]
 
 
 def visible_call(session: Session, user: User, call_id: str) -> Call:

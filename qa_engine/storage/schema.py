@@ -16,7 +16,8 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # Every module that defines tables; Alembic compares the database with their union.
 # (``qa_engine.storage.audit`` adds the audit log's append-only triggers to ``create_all``.)
 MODEL_MODULES = ("qa_engine.storage.models", "qa_engine.storage.app_models", "qa_engine.storage.intake_models",
-                 "crm.models", "qa_engine.storage.audit")
+                 "qa_engine.storage.appeal_models", "qa_engine.storage.calibration_models", "crm.models",
+                 "qa_engine.storage.audit")
 
 
 def import_all_models() -> None:

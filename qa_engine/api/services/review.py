@@ -45,14 +45,22 @@ def set_verdict(session: Session, *, call: Call, finding_id: int, verdict: str, 
     if human_outcome is None:
         human_outcome = finding.outcome if verdict == "confirmed" else _FLIP[finding.outcome]
     _ensure_open(get_review(session, call=call))
-    row = session.exec(select(FindingVerdict).where(FindingVerdict.finding_id == finding_id)).first()
+    return write_verdict(session, call=call, finding=finding, verdict=verdict, username=username, comment=comment,
+                         human_outcome=human_outcome)
+
+
+def write_verdict(session: Session, *, call: Call, finding: FindingRow, verdict: str, username: str, comment: str,
+                  human_outcome: str, action: str | None = None) -> FindingVerdict:
+    """Store (or replace) the verdict on ``finding`` and audit it, whatever the review's status: an
+    appeal decided on a final review changes the verdict without reopening it."""
+    row = session.exec(select(FindingVerdict).where(FindingVerdict.finding_id == finding.id)).first()
     before = None if row is None else {"verdict": row.verdict, "human_outcome": row.human_outcome, "comment": row.comment}
-    row = row or FindingVerdict(finding_id=finding_id, call_pk=call.id, rule_id=finding.rule_id,
+    row = row or FindingVerdict(finding_id=finding.id, call_pk=call.id, rule_id=finding.rule_id,
                                 auto_outcome=finding.outcome, human_outcome=human_outcome, verdict=verdict,
                                 reviewer=username)
     row.verdict, row.human_outcome, row.comment, row.reviewer, row.updated_at = verdict, human_outcome, comment, username, utcnow()
     session.add(row)
-    audit(session, username=username, action=f"finding.{verdict}", entity="finding", entity_id=finding_id,
+    audit(session, username=username, action=action or f"finding.{verdict}", entity="finding", entity_id=finding.id,
           call_pk=call.id, detail={"rule_id": finding.rule_id, "auto_outcome": finding.outcome,
                                    "human_outcome": human_outcome, "comment": comment, "before": before})
     session.flush()
