@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from qa_engine.api.routes import appeals, auth, calls, coaching, crm, review, scorecards, users
+from qa_engine.api.routes import appeals, auth, calibration, calls, coaching, crm, review, scorecards, users
 from qa_engine.api.services import uploads
 from qa_engine.config import Settings, get_settings
 
@@ -28,7 +28,7 @@ def create_app(settings: Settings | None = None, *, analyzer: uploads.Analyzer |
     app.state.settings = settings
     app.state.analyzer = analyzer or uploads.default_analyzer
     app.state.saver = saver or uploads.default_saver
-    for module in (auth, users, calls, review, appeals, scorecards, coaching, crm):
+    for module in (auth, users, calls, review, appeals, calibration, scorecards, coaching, crm):
         app.include_router(module.router, prefix=API_PREFIX)
 
     _mount_docs(app)
