@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, func, or_
+from sqlalchemy import Date, delete, func, or_
 from sqlmodel import Session, select
 
 from qa_engine.api.services.review import audit
 from qa_engine.callrecord import sidecar_path
+from qa_engine.storage import search
 from qa_engine.storage.models import Call, FindingRow, UtteranceRow, utcnow
 
 ACTOR = "system:retention"
@@ -38,7 +39,9 @@ def cutoff_date(days: int, today: date) -> date:
 
 def due_calls(session: Session, cutoff: date) -> list[Call]:
     """Calls not purged yet whose local day (or, without one, storage day) is before ``cutoff``."""
-    older = or_(Call.local_date < cutoff, (Call.local_date.is_(None)) & (func.date(Call.created_at) < cutoff.isoformat()))
+    # date() typed as a Date: a date on PostgreSQL, an ISO string on SQLite, compared with the cutoff alike.
+    stored_day = func.date(Call.created_at, type_=Date)
+    older = or_(Call.local_date < cutoff, (Call.local_date.is_(None)) & (stored_day < cutoff))
     return list(session.exec(select(Call).where(Call.purged_at.is_(None), older).order_by(Call.id)))
 
 
@@ -66,6 +69,7 @@ def _purge(session: Session, call: Call, files: list[Path], days: int) -> None:
     for path in files:
         path.unlink(missing_ok=True)
     utterances = session.exec(delete(UtteranceRow).where(UtteranceRow.call_pk == call.id)).rowcount
+    search.forget_call(session, call.id)  # a purged transcript must not be findable by its words
     for finding in session.exec(select(FindingRow).where(FindingRow.call_pk == call.id)):
         if any("text" in e for e in finding.evidence):
             # Keep the times (the review history refers to them), drop the quoted words.

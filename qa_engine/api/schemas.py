@@ -35,6 +35,15 @@ class RoleIn(BaseModel):
     agent_id: str | None = Field(None, max_length=32, description="needed for role agent unless the user has one")
 
 
+class SearchHit(BaseModel):
+    speaker: str
+    start: float = Field(description="seconds from the start of the recording: where the player jumps")
+    end: float
+    snippet: str = Field(description="the utterance as the user may see it (PII masked for roles without pii.read), "
+                                     "cut with … around the first hit when long")
+    marks: list[tuple[int, int]] = Field(description="[start, end) character offsets of each hit in the snippet")
+
+
 class CallListItem(BaseModel):
     call_id: str
     started_at: datetime | None
@@ -56,6 +65,8 @@ class CallListItem(BaseModel):
     scoring_reason: str | None = Field(None, description="why the call is not scored, in the engine's language")
     truncated: bool = Field(False, description="the file holds less audio than its header declares (cut off)")
     declared_duration_s: float | None = Field(None, description="the duration the file header declares")
+    hits: list[SearchHit] | None = Field(None, description="with q: the first utterances that contain it")
+    hit_count: int | None = Field(None, description="with q: how many utterances contain it")
 
 
 class CallPage(BaseModel):

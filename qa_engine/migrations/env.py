@@ -7,15 +7,23 @@ from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
 from qa_engine.storage.schema import import_all_models
+from qa_engine.storage.search_schema import is_search_table
 
 import_all_models()
 config = context.config
 target_metadata = SQLModel.metadata
 
 
+def include_name(name, type_, _parent_names) -> bool:
+    # The transcript search index (qa_engine/storage/search.py) is made by hand: an FTS5 virtual table
+    # and its shadow tables on SQLite, tsvector columns on PostgreSQL; no model describes it.
+    return not (type_ == "table" and is_search_table(name))
+
+
 def run_migrations_offline() -> None:
     context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True, render_as_batch=True)
+                      literal_binds=True, render_as_batch=True,
+                      include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -34,7 +42,7 @@ def run_migrations_online() -> None:
 def _run(connection) -> None:
     # Batch mode lets SQLite (which cannot ALTER most things) follow the same migrations.
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
-                      compare_type=True)
+                      compare_type=True, include_name=include_name)
     with context.begin_transaction():
         context.run_migrations()
 

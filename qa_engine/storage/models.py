@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, false
+from sqlalchemy import DDL, JSON, Column, Index, UniqueConstraint, event, false
 from sqlmodel import Field, SQLModel
+
+from qa_engine.storage.search_schema import DDL_BY_DIALECT
 
 
 def utcnow() -> datetime:
@@ -138,3 +140,9 @@ class FindingRow(SQLModel, table=True):
     section: str = Field(default="", max_length=32)
     weight: float = 0.0
     critical: bool = False
+
+
+# The transcript search index (storage/search_schema.py) comes with the utterances it indexes.
+for _dialect, _statements in DDL_BY_DIALECT.items():
+    for _sql in _statements:
+        event.listen(UtteranceRow.__table__, "after_create", DDL(_sql).execute_if(dialect=_dialect))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, delete, select
 
 from qa_engine.callrecord import CallRecord
-from qa_engine.storage import rereview
+from qa_engine.storage import rereview, search
 from qa_engine.storage.models import Agent, Analysis, Call, FindingRow, MetricsRow, UtteranceRow, utcnow
 from qa_engine.types import CallAnalysis, CallMetrics
 
@@ -135,9 +135,12 @@ def _replace_children(session: Session, call_pk: int) -> None:
 
 
 def _add_utterances(session: Session, call_pk: int, a: CallAnalysis) -> None:
-    for i, u in enumerate(a.transcript):
-        words = [w.model_dump() for w in u.words]
-        session.add(UtteranceRow(call_pk=call_pk, idx=i, speaker=u.speaker, start=u.start, end=u.end, text=u.text, words=words))
+    rows = [UtteranceRow(call_pk=call_pk, idx=i, speaker=u.speaker, start=u.start, end=u.end, text=u.text,
+                         words=[w.model_dump() for w in u.words]) for i, u in enumerate(a.transcript)]
+    session.add_all(rows)
+    session.flush()
+    # In the same transaction: the search index never lists words the stored transcript lacks.
+    search.reindex_call(session, call_pk, rows)
 
 
 def _metrics_row(call_pk: int, m: CallMetrics) -> MetricsRow:

@@ -19,6 +19,7 @@ from qa_engine.api.services.corrections import reconcile_upload
 from qa_engine.api.services.review import audit
 from qa_engine.callrecord import parse_call_record
 from qa_engine.errors import CallRecordError
+from qa_engine.storage import search
 from qa_engine.storage.app_models import UploadJob, User
 from qa_engine.storage.repository import ConflictError
 
@@ -36,17 +37,29 @@ def calls(session: SessionDep, user: AnyUser,
           status_: Annotated[str | None, Query(alias="status")] = None, customer_number: str | None = None,
           scoring: Literal["scored", "unscored", "no_agent_speech", "unanswered", "not_scorable"] | None = None,
           rereview: bool | None = None,
+          q: Annotated[str | None, Query(description="words said in the call: 2-50 letters or digits, e.g. 退款 or "
+                                                      "a customer's name; matching utterances come back as hits")] = None,
           order: Annotated[Literal["queue", "-started_at", "started_at", "score", "-score"], Query()] = "-started_at",
           page: Annotated[int, Query(ge=1, le=1_000_000)] = 1, page_size: Annotated[int, Query(ge=1, le=500)] = 50):
     """Calls matching the filters, one page at a time. ``order=queue`` puts the worst calls first and the
     calls the engine did not score (``scoring`` other than ``scored``: no conversation, not scorable) in a
-    group of their own after them; ``scoring=unscored`` lists that group alone."""
+    group of their own after them; ``scoring=unscored`` lists that group alone.
+
+    ``q`` searches the transcripts (any 2+ characters, Chinese without spaces included) together with
+    the other filters; each call then lists its matching utterances (speaker, start, end, snippet with
+    the hits' offsets). Roles without ``pii.read`` search and see the redacted text: a hidden digit of
+    a phone or card number never matches."""
     filters = CallFilters(date_from=date_from, date_to=date_to, agent_id=own_agent_filter(user, agent_id),
                           direction=direction, score_min=score_min, score_max=score_max, rule_id=rule_id,
                           outcome=outcome, review_status=review_status, status=status_, customer_number=customer_number,
-                          scoring=scoring, rereview=rereview)
-    items, total = list_calls(session, filters=filters, page=page, page_size=page_size, order=order)
-    if not policy.allows(user.role, policy.PII_READ):
+                          scoring=scoring, rereview=rereview, q=q)
+    pii_read = policy.allows(user.role, policy.PII_READ)
+    try:
+        items, total = list_calls(session, filters=filters, page=page, page_size=page_size, order=order,
+                                  pii_read=pii_read)
+    except search.SearchQueryError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    if not pii_read:
         items = [pii.redact_call_item(item) for item in items]
     return CallPage(items=items, total=total, page=page, page_size=page_size)
 

@@ -10,6 +10,8 @@ from sqlmodel import Session, select
 
 from qa_engine import pii
 from qa_engine.api.services import catalog
+from qa_engine.api.services.search_hits import page_hits
+from qa_engine.storage import search
 from qa_engine.storage.app_models import Review
 from qa_engine.storage.models import Analysis, Call, FindingRow, MetricsRow, UtteranceRow
 
@@ -34,6 +36,8 @@ class CallFilters(BaseModel):
     customer_number: str | None = None
     scoring: str | None = Field(default=None, description="scored | unscored (any other) | no_agent_speech | "
                                                           "unanswered | not_scorable")
+    q: str | None = Field(default=None, description="words said in the call (2-50 letters or digits; spaces and "
+                                                    "punctuation ignored): calls whose transcript contains them")
 
 
 def get_call(session: Session, *, call_id: str) -> Call | None:
@@ -92,9 +96,14 @@ def _order(order: str) -> list:
 
 
 def list_calls(session: Session, *, filters: CallFilters, page: int = 1, page_size: int = 50,
-               order: str = "-started_at") -> tuple[list[dict], int]:
-    """One page of calls matching ``filters`` and the total number that match."""
+               order: str = "-started_at", pii_read: bool = False) -> tuple[list[dict], int]:
+    """One page of calls matching ``filters`` and the total number that match. With ``filters.q``
+    each item also has its ``hits`` (``search_hits.page_hits``), matched in the text as a role with
+    (``pii_read``) or without PII_READ sees it; a bad ``q`` raises ``search.SearchQueryError``."""
     conds = _conditions(filters)
+    query = search.parse_query(filters.q) if filters.q else None
+    if query:
+        conds.append(Call.id.in_(search.matching_calls(session, query, pii_read=pii_read)))
     total = session.exec(select(func.count()).select_from(Call).where(*conds)).one()
     stmt = (select(Call, Review.final_score, Review.status).outerjoin(Review, Review.call_pk == Call.id)
             .where(*conds).order_by(*_order(order)).offset((page - 1) * page_size).limit(page_size))
@@ -102,6 +111,9 @@ def list_calls(session: Session, *, filters: CallFilters, page: int = 1, page_si
     directory = catalog.agents(session)
     cut = _truncation(session, [call.id for call, _score, _status in page_rows])
     items = [_list_item(call, final_score, directory, cut.get(call.id)) for call, final_score, _status in page_rows]
+    if query:
+        hits = page_hits(session, [call.id for call, _score, _status in page_rows], query, pii_read=pii_read)
+        items = [item | hits[call.id] for item, (call, _score, _status) in zip(items, page_rows)]
     return items, total
 
 
