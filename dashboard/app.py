@@ -68,6 +68,10 @@ def page(file: str, key: str, icon: str, default: bool = False) -> st.Page:
 
 sections: dict[str, list] = {t("nav_review"): [page("review_queue.py", "page_queue", ":material/fact_check:", default=True),
                                                page("call_review.py", "page_call", ":material/headset_mic:")]}
+if data.can(policy.APPEAL_DECIDE) or data.can(policy.APPEAL_CREATE):
+    sections[t("nav_review")].append(page("appeals.py", "page_appeals", ":material/gavel:"))
+if data.can(policy.REVIEW_WRITE):  # participants score blind; supervisors and admins also set sessions up
+    sections[t("nav_review")].append(page("calibration.py", "page_calibration", ":material/groups:"))
 reports = [page("daily_report.py", "page_daily", ":material/bar_chart:")]
 if data.can(policy.REPORTS_TEAM):
     reports.append(page("agreement.py", "page_agreement", ":material/balance:"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import appeal_ui, data, ui
 from qa_engine import policy
 from dashboard.i18n import t
 
@@ -152,6 +152,7 @@ with main:
     failed = [f for f in findings if f["outcome"] == "fail"]
     others = [f for f in findings if f["outcome"] != "fail"]
     is_final = review["status"] == "final"
+    appeals = appeal_ui.by_finding(call_id)
 
     def finding_block(f: dict) -> None:
         icon = {"fail": ":material/cancel:", "pass": ":material/check_circle:"}.get(f["outcome"], ":material/remove:")
@@ -172,6 +173,7 @@ with main:
             if f["verdict"]:
                 v = f["verdict"]
                 st.caption(f"{t('reviewed_by')}：{v['reviewer']} · {t('human_' + v['human_outcome'])} · {v['comment']}")
+            appeal_ui.finding_appeal(call_id, f, appeals.get(f["id"]))
             if data.can_review() and not is_final:
                 c1, c2, c3 = st.columns([2, 4, 1])
                 choice = c1.radio(t("verdict"), ["confirmed", "overturned"], horizontal=True, key=f"v_{f['id']}",
