@@ -126,6 +126,7 @@ def test_an_upheld_appeal_changes_nothing_but_the_appeal(client, login):
     assert body["status"] == "upheld" and body["score_before"] == body["score_after"] == before["suggested_score"]
     after = client.get("/api/calls/C2", headers=h).json()
     assert after["review"]["suggested_score"] == before["suggested_score"]
+    assert after["review"]["status"] == before["status"]  # an upheld appeal opens no review
     assert next(f for f in after["findings"] if f["rule_id"] == "close.anything_else")["verdict"] is None
     assert _agreement(client, h, "close.anything_else") is None
     # The agent sees the outcome on their call.

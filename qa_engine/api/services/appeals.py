@@ -96,11 +96,11 @@ def decide(session: Session, *, appeal_id: int, decision: str, comment: str, use
     if appeal.status != "pending":
         raise AppealError(f"appeal {appeal_id} was already {appeal.status} by {appeal.decided_by}")
     call = session.get(Call, appeal.call_pk)
-    review = get_review(session, call=call)
-    before = review.final_score if review.status == "final" else suggested_score(session, call=call)
-    rescored = _overturn(session, call=call, review=review, appeal=appeal, comment=comment, username=username) \
-        if decision == "overturned" else {}
-    after = review.final_score if review.status == "final" else suggested_score(session, call=call)
+    before = _current_score(session, call)
+    # Only an overturn is review work (a verdict), so only it opens a review on an unreviewed call.
+    rescored = _overturn(session, call=call, review=get_review(session, call=call), appeal=appeal, comment=comment,
+                         username=username) if decision == "overturned" else {}
+    after = _current_score(session, call)
     appeal.status, appeal.decided_by, appeal.decided_at = decision, username, utcnow()
     appeal.decision_comment, appeal.score_before, appeal.score_after = comment, before, after
     session.add(appeal)
@@ -109,6 +109,11 @@ def decide(session: Session, *, appeal_id: int, decision: str, comment: str, use
                                    "score_before": before, "score_after": after, **rescored})
     session.flush()
     return appeal
+
+
+def _current_score(session: Session, call: Call) -> float | None:
+    review = session.get(Review, call.id)
+    return review.final_score if review is not None and review.status == "final" else suggested_score(session, call=call)
 
 
 def _overturn(session: Session, *, call: Call, review: Review, appeal: Appeal, comment: str, username: str) -> dict:
