@@ -51,9 +51,9 @@ def recording(ref: Path) -> Path:
     return next(p for p in ref.parent.glob(stem + ".*") if p.suffix in AUDIO)
 
 
-def near(number: str) -> str:
-    last = number[-1]
-    return number[:-1] + ("1" if last != "1" else "4")
+def near(number: str, k: int) -> str:
+    """The number with digit k changed (to 1, or to 4 where it is 1): 108 → 101, 118."""
+    return number[:k] + ("1" if number[k] != "1" else "4") + number[k + 1:]
 
 
 def far(number: str) -> str:
@@ -64,7 +64,10 @@ def variants(record, labels: dict) -> list[tuple[str, object, dict]]:
     """(kind, record, expected outcome per rule): the real record and counterfactual ones."""
     out = [("real", record, labels)]
     if record.agent_id and labels.get("open.agent_id") == "pass":
-        for kind, number in (("near number", near(record.agent_id)), ("far number", far(record.agent_id))):
+        n = len(record.agent_id)
+        numbers = {near(record.agent_id, n - 1): "near number (last digit)",
+                   near(record.agent_id, n // 2): "near number (middle digit)", far(record.agent_id): "far number"}
+        for number, kind in numbers.items():
             out.append((kind, record.model_copy(update={"agent_id": number}), {"open.agent_id": "fail"}))
     if record.started_at and labels.get("open.greeting_time_of_day") == "pass":
         # a morning call judged as if it began in the afternoon, any other as if in the morning

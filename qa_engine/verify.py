@@ -5,9 +5,9 @@ Whisper base garbles exactly the words the opening rules look for (二字七 for
 heard turn is rewritten with the expected phrase in place of what was heard there (the *slot*), and
 with each competing phrase (another salutation, a near work number, nothing at all, the heard text
 itself), and the Whisper model scores every version against the turn's audio
-(``qa_engine/asr/align.py``). The expected phrase is verified when its version scores within
-``margin`` of the best competitor: a likelihood-ratio test between hypotheses, not a threshold on a
-probability. The margin is calibrated on the dev corpora (``benchmarks/opening_verification.py``).
+(``qa_engine/asr/align.py``). The expected phrase is verified when its version scores within a
+margin of the best rival: a likelihood-ratio test between hypotheses, not a threshold on a
+probability. The margins are calibrated on the dev corpora (``benchmarks/opening_verification.py``).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ SAMPLE_RATE = 16000
 EDGE_S = 0.3  # audio kept before and after the turn's words
 MAX_TURN_S = 28.0  # an opening turn longer than this is checked on its first 28 s
 _CHINESE_DIGITS = dict(zip("0123456789", "零一二三四五六七八九"))
+NUMERALS = set("0123456789零一二三四五六七八九十百幺两")
 RIGHT_CONTEXT = 6  # characters of the heard text kept after the slot
 UNSIMILAR = 0.5  # a heard stretch this far (edit distance / length) from every phrase is no slot
 
@@ -75,10 +76,11 @@ class AudioVerifier:
     """Verifies phrases in a call's turns against the speakers' audio (16 kHz, one array per role;
     on a mono call both roles share the one signal)."""
 
-    def __init__(self, scorer: Scorer, audio: dict[str, np.ndarray], *, margin: float) -> None:
+    def __init__(self, scorer: Scorer, audio: dict[str, np.ndarray], *, margin: float, alternative_margin: float) -> None:
         self.scorer = scorer
         self.audio = audio
         self.margin = margin
+        self.alternative_margin = alternative_margin
         self.checks: list[AudioCheck] = []  # every check made, for the metrics and the benchmark
         self._clips: dict[tuple[str, int, int], np.ndarray] = {}
 
@@ -86,12 +88,16 @@ class AudioVerifier:
               between: tuple[Sequence[str], Sequence[str]] = ((), ())) -> AudioCheck:
         """Whether the audio supports one of ``expected`` where the turn's text has something else.
 
-        The rivals are what was heard, nothing at all, and ``rivals`` (a list, or a function of
-        the best-fitting expected phrase, e.g. the work numbers one digit away written the same
-        way). Each phrase is tried in the slot and the slots a character wider; the best of each
-        side is compared. Rivals given by a function are tried only when the expected phrase beats
-        the others, in the slot where it fits best (ten times fewer texts to score). ``between``:
-        the phrases said before and after it, to find its place when nothing similar was heard."""
+        Two kinds of rival. *Alternatives* are things an agent could have said instead: ``rivals``
+        (other salutations; or a function of the best-fitting expected phrase, e.g. the work
+        numbers one digit away written the same way) and a heard number. The expected phrase must
+        come within ``alternative_margin`` of the best of them: the audio must tell 二四七 from
+        二四一. *Transcription* rivals are the ASR's own text (二字七, GRI) and nothing at all: the
+        model's language prior favours its own odd spellings, so ``margin`` is wider. Each phrase is
+        tried in the slot and the slots a character wider. Rivals given by a function are tried only
+        when the expected phrase passes the others, in the slot where it fits best (ten times fewer
+        texts to score). ``between``: what is said before and after it, to find its place when
+        nothing similar was heard."""
         text, end = heard_text(turn)
         listed = [] if callable(rivals) else list(rivals)
         slot = find_slot(text, [*expected, *listed], at_start=at_start, between=between)
@@ -99,13 +105,19 @@ class AudioVerifier:
         audio = self._audio(turn, end)
         places = slot.around(text)
         exp = self._best(audio, text, places, list(expected))
-        rival = self._best(audio, text, places, _without([heard, "", *listed], expected))
-        if callable(rivals) and exp.score >= rival.score - self.margin:
+        numeric = bool(heard) and all(ch in NUMERALS for ch in heard)
+        alternatives = _without([p for p in listed if p] + ([heard] if numeric else []), expected)
+        spellings = _without(([] if numeric else [heard]) + [""], expected)
+        rivals_met = [(self._best(audio, text, places, spellings), self.margin)]
+        if alternatives:
+            rivals_met.append((self._best(audio, text, places, alternatives), self.alternative_margin))
+        if callable(rivals) and _passes(exp, rivals_met):
             near = self._best(audio, text, [exp.slot], _without(rivals(exp.phrase), expected))
-            rival = max(rival, near, key=lambda h: h.score)
+            rivals_met.append((near, self.alternative_margin))
+        rival, margin = max(rivals_met, key=lambda rm: rm[0].score - rm[1])
         result = AudioCheck(part=part, expected=exp.phrase, heard=heard, expected_score=round(exp.score, 2),
-                            rival=rival.phrase, rival_score=round(rival.score, 2), margin=self.margin,
-                            verified=exp.score >= rival.score - self.margin)
+                            rival=rival.phrase, rival_score=round(rival.score, 2), margin=margin,
+                            verified=_passes(exp, rivals_met))
         self.checks.append(result)
         return result
 
@@ -129,6 +141,10 @@ class Hypothesis:
     phrase: str
     slot: Slot
     score: float = 0.0
+
+
+def _passes(expected: Hypothesis, rivals: list[tuple[Hypothesis, float]]) -> bool:
+    return all(expected.score >= rival.score - margin for rival, margin in rivals)
 
 
 def _without(phrases: Sequence[str], expected: Sequence[str]) -> list[str]:
@@ -215,4 +231,5 @@ def call_verifier(model, roles: RoleAudio, settings: Settings) -> AudioVerifier 
         return None
     audio = {"agent": roles.agent, "customer": roles.customer} if roles.mono is None else \
         {"agent": roles.mono, "customer": roles.mono}
-    return AudioVerifier(WhisperScorer(model, settings.asr_language), audio, margin=settings.verify_margin)
+    return AudioVerifier(WhisperScorer(model, settings.asr_language), audio, margin=settings.verify_margin,
+                         alternative_margin=settings.verify_alternative_margin)

@@ -113,8 +113,10 @@ def _fake_verifier(scores: dict[str, float] | None) -> AudioVerifier | None:
     if scores is None:
         return None
     silence = np.zeros(SAMPLE_RATE, dtype=np.float32)
+    defaults = Settings.model_fields
     return AudioVerifier(PhraseScorer(scores), {"agent": silence, "customer": silence},
-                         margin=Settings.model_fields["verify_margin"].default)
+                         margin=defaults["verify_margin"].default,
+                         alternative_margin=defaults["verify_alternative_margin"].default)
 
 
 def _as_list(v: Any) -> list[str]:

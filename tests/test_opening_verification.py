@@ -1,0 +1,60 @@
+"""The opening checked on the audio, through the real Whisper model on a demo call whose work
+number the transcript garbles (108 heard as 饮08): the audio supports 108, and does not support
+the numbers of other agents, so a wrong record still fails."""
+
+from __future__ import annotations
+
+import pytest
+
+from qa_engine.asr.model import load_model
+from qa_engine.audio import decode_audio, split_roles
+from qa_engine.callrecord import load_call_record, local_start
+from qa_engine.config import REPO_ROOT, Settings
+from qa_engine.pipeline import analyze_call
+from qa_engine.rules import CallContext, evaluate, load_ruleset
+from qa_engine.verify import call_verifier
+
+pytestmark = pytest.mark.slow
+CALL = REPO_ROOT / "audio_samples" / "call09_satisfaction_outbound_name_first.mp3"
+
+
+@pytest.fixture(scope="module")
+def settings() -> Settings:
+    return Settings(data_dir=REPO_ROOT / "data", rules_dir=REPO_ROOT / "rules")
+
+
+@pytest.fixture(scope="module")
+def model(settings):
+    return load_model(settings)
+
+
+@pytest.fixture(scope="module")
+def analysis(settings, model):
+    return analyze_call(CALL, settings, model=model)
+
+
+def agent_id_finding(analysis, settings, model, verifier: bool, **record_changes):
+    record = load_call_record(CALL, settings).model_copy(update=record_changes)
+    roles = split_roles(decode_audio(CALL, settings), record.agent_channel, CALL)
+    ctx = CallContext(transcript=analysis.transcript, metrics=analysis.metrics, record=record,
+                      local_start=local_start(record, settings.timezone),
+                      verifier=call_verifier(model, roles, settings) if verifier else None)
+    return next(f for f in evaluate(load_ruleset(settings.rules_dir), ctx) if f.rule_id == "open.agent_id")
+
+
+def test_a_garbled_work_number_passes_on_the_audio_with_both_scores(analysis, settings, model):
+    finding = next(f for f in analysis.findings if f.rule_id == "open.agent_id")
+    text_only = agent_id_finding(analysis, settings, model, verifier=False)
+    assert text_only.outcome == "fail"  # the transcript alone fails a compliant agent
+    assert finding.outcome == "pass" and "音频核对" in finding.message
+    check = finding.evidence[0].audio_check
+    assert check.verified and check.part == "work_number" and check.heard != "108"
+    assert check.expected_score >= check.rival_score - check.margin
+
+
+@pytest.mark.parametrize("other", ["101", "118", "583"])
+def test_the_same_audio_fails_a_record_naming_another_agent(analysis, settings, model, other):
+    finding = agent_id_finding(analysis, settings, model, verifier=True, agent_id=other)
+    assert finding.outcome == "fail"
+    check = finding.evidence[0].audio_check
+    assert check is not None and not check.verified
