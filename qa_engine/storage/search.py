@@ -154,15 +154,18 @@ def matching_calls(session: Session, query: str, *, pii_read: bool):
             .bindparams(bindparam("phrase", phrase)).columns(call_pk=Integer))
 
 
-def rebuild(connection) -> int:
-    """Index every stored transcript (the migration's backfill); returns the number of calls indexed."""
-    rows = connection.execute(text("SELECT id, call_pk, text FROM utterances ORDER BY call_pk, idx")).all()
-    by_call: dict[int, list] = {}
-    for row in rows:
-        by_call.setdefault(row.call_pk, []).append(row)
+def rebuild(connection, batch: int = 500) -> int:
+    """Index every stored transcript (the migration's backfill), ``batch`` calls at a time so a large
+    database is not read into memory at once; returns the number of calls indexed."""
+    call_pks = list(connection.execute(text("SELECT DISTINCT call_pk FROM utterances ORDER BY call_pk")).scalars())
     with Session(bind=connection) as session:
-        for call_pk, utterances in by_call.items():
-            reindex_call(session, call_pk, utterances)
-        session.flush()
-    return len(by_call)
-
+        for lo in range(0, len(call_pks), batch):
+            rows = connection.execute(text("SELECT id, call_pk, text FROM utterances WHERE call_pk IN :pks "
+                                           "ORDER BY call_pk, idx").bindparams(bindparam("pks", expanding=True)),
+                                      {"pks": call_pks[lo:lo + batch]}).all()
+            by_call: dict[int, list] = {}
+            for row in rows:
+                by_call.setdefault(row.call_pk, []).append(row)
+            for call_pk, utterances in by_call.items():
+                reindex_call(session, call_pk, utterances)
+    return len(call_pks)
