@@ -16,7 +16,7 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PAGES = (("主管日报", "daily_report"), ("培训辅导", "coaching"), ("规则可信度", "agreement"),
-         ("客户档案", "customers"), ("月结报表", "crm_reports"))
+         ("客户档案", "customers"), ("月结报表", "crm_reports"), ("申诉处理", "appeals"), ("校准会", "calibration"))
 
 
 def main() -> None:
