@@ -144,13 +144,18 @@ def _account_change(change, **kwargs) -> None:
 
 # --- calls -----------------------------------------------------------------------------------
 @st.cache_data(ttl=TTL)
-def list_calls(filters: dict, page: int = 1, page_size: int = 50, order: str = "queue") -> tuple[list[dict], int]:
+def list_calls(filters: dict, page: int = 1, page_size: int = 50, order: str = "queue",
+               pii_read: bool = False) -> tuple[list[dict], int]:
     with session() as s:
-        return calls_svc.list_calls(s, filters=calls_svc.CallFilters(**filters), page=page, page_size=page_size, order=order)
+        return calls_svc.list_calls(s, filters=calls_svc.CallFilters(**filters), page=page, page_size=page_size, order=order,
+                                    pii_read=pii_read)
 
 
 def calls(filters: dict, **kwargs) -> tuple[list[dict], int]:
-    items, total = list_calls(dict(filters, agent_id=own_agent(filters.get("agent_id"))), **kwargs)
+    """A page of calls (agents: their own). With ``filters["q"]`` each has its transcript ``hits``, found
+    in the text the user may see (redacted without PII_READ, so hidden digits never match)."""
+    items, total = list_calls(dict(filters, agent_id=own_agent(filters.get("agent_id"))), pii_read=can(policy.PII_READ),
+                              **kwargs)
     return (items if can(policy.PII_READ) else [pii.redact_call_item(c) for c in items]), total
 
 

@@ -55,6 +55,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "no_calls": ("没有符合条件的通话", "No calls match"),
     "open_call": ("打开通话", "Open call"),
     "choose_call": ("选择通话", "Choose a call"),
+    # transcript search
+    "search_label": ("搜索通话内容", "Search what was said"),
+    "search_placeholder": ("如：投诉、退款、客户姓名（至少 2 个字）", "e.g. 投诉, 退款, a customer's name (2+ characters)"),
+    "search_invalid": ("请输入 {min} 到 {max} 个字或数字（空格和标点不计）",
+                       "Type {min} to {max} letters or digits (spaces and punctuation do not count)"),
+    "search_hits": ("搜索结果", "Search results"),
+    "search_hits_n": ("{n} 处提及", "{n} mentions"),
+    "search_more": ("只列出前 {n} 个通话的提及，可用筛选缩小范围", "Mentions of the first {n} calls only: narrow with the filters"),
+    "no_search_hits": ("没有符合筛选条件的通话提到“{q}”", "No call matching the filters mentions “{q}”"),
+    "jump_to_hit": ("打开通话，从这里播放", "Open the call and play from here"),
+    "search_in_call": ("本通话中的“{q}”（{n} 处）", "“{q}” in this call ({n})"),
     "total_calls": ("通话数", "Calls"),
     "page_n": ("页码", "Page"),
     # call page

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import appeal_ui, data, ui
+from dashboard import appeal_ui, data, search_ui, ui
 from qa_engine import policy
 from dashboard.i18n import t
 
@@ -145,6 +145,7 @@ with main:
         st.caption(t("audio_missing"))
     if not data.can(policy.PII_READ):
         st.caption(t("pii_masked"))
+    search_ui.call_hits(detail["transcript"], seek_key)  # the review queue's search, if it led here
     _legal_hold(call)
 
     st.subheader(t("findings"))
