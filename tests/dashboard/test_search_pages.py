@@ -3,10 +3,15 @@ the call page with the player at that moment, agents limited to their own calls,
 
 from __future__ import annotations
 
+import pytest
+from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from dashboard.i18n import STRINGS
 from qa_engine.config import REPO_ROOT
+from qa_engine.storage import search
+from qa_engine.storage.db import session_scope
+from qa_engine.storage.models import Call, UtteranceRow
 from tests.dashboard.apptest_helpers import texts
 from tests.api.conftest import PASSWORDS
 
@@ -57,3 +62,22 @@ def test_one_character_is_explained_and_no_match_says_so(dash_db):
     assert not _hit_buttons(at)
     at = _search(at, "发票抬头")
     assert STRINGS["no_search_hits"][0].format(q="发票抬头") in texts(at)
+
+
+@pytest.fixture
+def spoken_number(dash_db):
+    """DEMO003 (agent 110) with a customer's mobile number spoken, stored and indexed as the engine does."""
+    with session_scope(dash_db) as session:
+        call = session.exec(select(Call).where(Call.call_id == "DEMO003")).one()
+        session.add(UtteranceRow(call_pk=call.id, idx=99, speaker="customer", start=63.0, end=64.0,
+                                 text="我的手机是幺三八一二三四五六七八"))
+        session.flush()
+        search.reindex_call(session, call.id, session.exec(select(UtteranceRow).where(UtteranceRow.call_pk == call.id)).all())
+    return dash_db
+
+
+def test_a_trainer_cannot_find_hidden_digits_an_inspector_can(spoken_number):
+    assert not _hit_buttons(_search(_queue("trainer"), "一二三四"))
+    at = _search(_queue("trainer"), "5678")  # what the trainer is shown: 138****5678
+    assert _hit_buttons(at) == ["hit_DEMO003_0"] and "<mark>5678</mark>" in texts(at) and "一二三四" not in texts(at)
+    assert _hit_buttons(_search(_queue("inspector"), "一二三四")) == ["hit_DEMO003_0"]
