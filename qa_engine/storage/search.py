@@ -107,11 +107,11 @@ def reindex_call(session: Session, call_pk: int, utterances: Sequence[UtteranceR
                 for u in utterances]
         if rows:
             conn.execute(text(f"INSERT INTO {TABLE} (utterance_id, call_pk, clean, raw, redacted) VALUES "
-                                 "(:id, :call_pk, CAST(:clean AS tsvector), CAST(:raw AS tsvector), "
-                                 "CAST(:redacted AS tsvector))"), rows)
+                              "(:id, :call_pk, CAST(:clean AS tsvector), CAST(:raw AS tsvector), "
+                              "CAST(:redacted AS tsvector))"), rows)
         return
     conn.execute(text(f"INSERT INTO {TABLE} (rowid, clean, raw, redacted) VALUES (:pk, :clean, :raw, :redacted)"),
-                    dict(pk=call_pk, **_fts_row(u.text for u in utterances)))
+                 dict(pk=call_pk, **_fts_row(u.text for u in utterances)))
 
 
 def forget_call(session: Session, call_pk: int) -> None:

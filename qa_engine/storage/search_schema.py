@@ -11,13 +11,13 @@ from __future__ import annotations
 TABLE = "transcript_search"
 
 # One row per call (rowid = calls.id). Bigrams are letters and digits only, so unicode61 keeps each whole.
-SQLITE_DDL = [f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(clean, raw, redacted, "
-              "tokenize='unicode61 remove_diacritics 0')"]
+SQLITE_DDL = [(f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5(clean, raw, redacted, "
+               "tokenize='unicode61 remove_diacritics 0')")]
 # One row per utterance; deleting the utterances deletes their rows.
 POSTGRES_DDL = [
-    f"CREATE TABLE IF NOT EXISTS {TABLE} ("
-    "utterance_id INTEGER PRIMARY KEY REFERENCES utterances(id) ON DELETE CASCADE, "
-    "call_pk INTEGER NOT NULL, clean tsvector, raw tsvector, redacted tsvector)",
+    (f"CREATE TABLE IF NOT EXISTS {TABLE} ("
+     "utterance_id INTEGER PRIMARY KEY REFERENCES utterances(id) ON DELETE CASCADE, "
+     "call_pk INTEGER NOT NULL, clean tsvector, raw tsvector, redacted tsvector)"),
     f"CREATE INDEX IF NOT EXISTS ix_{TABLE}_call ON {TABLE} (call_pk)",
     *(f"CREATE INDEX IF NOT EXISTS ix_{TABLE}_{c} ON {TABLE} USING gin ({c})" for c in ("clean", "raw", "redacted")),
 ]

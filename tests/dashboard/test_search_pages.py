@@ -12,8 +12,8 @@ from qa_engine.config import REPO_ROOT
 from qa_engine.storage import search
 from qa_engine.storage.db import session_scope
 from qa_engine.storage.models import Call, UtteranceRow
-from tests.dashboard.apptest_helpers import texts
 from tests.api.conftest import PASSWORDS
+from tests.dashboard.apptest_helpers import texts
 
 
 def _queue(user: str) -> AppTest:

@@ -9,7 +9,6 @@ from alembic import op
 from qa_engine.storage import search
 from qa_engine.storage.search_schema import DDL_BY_DIALECT, TABLE
 
-
 revision = 'd5f2a8c1e0b7'
 down_revision = '4fa954b445de'
 branch_labels = None
