@@ -16,6 +16,7 @@ from sqlmodel import select
 from qa_engine import retention
 from qa_engine.api.demo import CST, demo_analysis, ensure_demo_agents, store_call
 from qa_engine.api.main import create_app
+from qa_engine.api.services.search_hits import utterance_hit
 from qa_engine.api.services.users import ensure_demo_users
 from qa_engine.storage.db import get_engine, session_scope
 from qa_engine.storage.models import Call
@@ -169,3 +170,11 @@ def test_the_migration_indexes_calls_stored_before_it(settings_db, api):
     command.upgrade(cfg, "head")
     assert found(api("inspector", q="投诉")) == ["S1"]
     assert found(api("agent108", q="一二三四")) == []
+
+
+def test_a_long_utterance_is_cut_around_the_hit_and_marks_point_into_the_snippet():
+    hit = utterance_hit("前" * 100 + "退，款" + "后" * 100, "退款")
+    assert hit["snippet"].startswith("…") and hit["snippet"].endswith("…") and len(hit["snippet"]) < 100
+    assert [hit["snippet"][a:b] for a, b in hit["marks"]] == ["退，款"]
+    wide = utterance_hit("我的ＶＩＰ卡，vip 卡", "vip卡")  # full-width and case do not matter; both found
+    assert [wide["snippet"][a:b] for a, b in wide["marks"]] == ["ＶＩＰ卡", "vip 卡"]
