@@ -12,14 +12,14 @@ import numpy as np
 from qa_engine.analytics.activity import clean_speech, talk_metrics
 from qa_engine.analytics.frames import compute_frames
 from qa_engine.analytics.hangup import hangup_party
-from qa_engine.analytics.holds import find_dead_air, find_holds, settle_silences
+from qa_engine.analytics.holds import find_dead_air, find_holds, find_music_holds, settle_silences, with_music_holds
 from qa_engine.analytics.music import music_spans
 from qa_engine.analytics.overlaps import find_overlaps
 from qa_engine.analytics.params import DEFAULT_PARAMS, AnalyticsParams
-from qa_engine.analytics.spans import merge
+from qa_engine.analytics.spans import merge, subtract
 from qa_engine.analytics.tones import count_rings, detect_tones, rings_from_call_record
 from qa_engine.analytics.transcript import add_transcript_metrics
-from qa_engine.analytics.vad import speech_spans
+from qa_engine.analytics.vad import confident_speech, spans_from_probabilities, speech_probabilities
 from qa_engine.analytics.voice import voice_metrics
 from qa_engine.callrecord import CallRecord
 from qa_engine.config import Settings
@@ -31,16 +31,23 @@ ROLES = ("agent", "customer")
 
 
 class _Channel:
-    """One signal's detector results: tones, music and (VAD) speech."""
+    """One signal's detector results: tones, music and (VAD) speech.
+
+    Music under a voice is background music, not hold music: what Silero confidently scores as
+    speech is taken out of the music, so the words stay speech (and are transcribed) and a talk
+    over music is never a hold."""
 
     def __init__(self, name: str, samples: np.ndarray, params: AnalyticsParams, run_vad: bool):
         self.samples = samples
         self.frames = compute_frames(samples)
         self.ringback, self.disconnect = detect_tones(samples, self.frames, name, params)
         tones = [Span(start=b.start, end=b.end) for b in self.ringback + self.disconnect]
-        self.music = music_spans(self.frames, params, exclude=tones)
+        x = np.ascontiguousarray(samples, dtype=np.float32)
+        probs = speech_probabilities(x) if x.size else np.zeros(0, np.float32)
+        voiced = confident_speech(probs, params.music_voice_min_s)
+        self.music = subtract(music_spans(self.frames, params, exclude=tones), voiced, params.music_min_s)
         self.non_speech = tones + self.music
-        self.speech = clean_speech(speech_spans(samples), self.non_speech, params) if run_vad else []
+        self.speech = clean_speech(spans_from_probabilities(x, probs), self.non_speech, params) if run_vad and x.size else []
 
 
 def analyze_audio(
@@ -52,7 +59,8 @@ def analyze_audio(
 ) -> CallMetrics:
     """Measure one call. Stereo: each role's channel on its own. Mono (``audio.mono``): tones and
     music on the mono signal, speech per role from ``speech`` (diarization); without it the VAD
-    speech is kept under ``speech["mono"]`` and role-based measures (holds, overlaps) are left empty.
+    speech is kept under ``speech["mono"]`` and role-based measures (silent holds, overlaps) are
+    left empty. Music holds on a mono signal need no roles: music while nobody speaks.
     """
     if audio.sample_rate != 16000:
         raise ValueError("analyze_audio needs 16 kHz audio (decode_audio output)")
@@ -99,6 +107,10 @@ def analyze_audio(
             values = talk[r].model_dump() | voice_metrics(role_signal[r].samples, roles[r], params)
             setattr(m, r, type(talk[r])(**values))
 
+    if audio.mono is not None:
+        # One channel: the music itself marks a hold, whatever the speaker labels say (or without them).
+        mono_holds = find_music_holds(channels["mono"].music, everyone, talk_start, talk_end, params)
+        m.holds = with_music_holds(m.holds, mono_holds)
     m.dead_air = find_dead_air(everyone, all_music, m.holds, talk_start, talk_end, params)
     disconnect = {name: c.disconnect for name, c in channels.items()}
     m.hangup_by, m.hangup_source = hangup_party(record.hangup_by, disconnect, talk_end or 0.0, params)

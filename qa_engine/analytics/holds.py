@@ -42,6 +42,36 @@ def find_holds(
     return holds
 
 
+def find_music_holds(music: list[Span], speech: list[Span], start: float | None, end: float | None,
+                     params: AnalyticsParams) -> list[Hold]:
+    """Music holds on a one-channel recording: music of at least ``hold_min_s`` while neither party speaks.
+
+    A mono mix has no agent channel whose silence marks the agent's absence, and its speaker
+    labels (diarization) may be missing or wrong, so the music itself marks the hold: music that
+    starts after the call's first speech and ends before its last (never pre-answer music), in
+    which speech takes at most ``hold_max_customer_share`` of the time. Pieces of one track split
+    by a quiet passage shorter than ``dead_air_min_s``, with nobody speaking in it, are one hold.
+    """
+    if start is None or end is None:
+        return []
+    speech = merge(speech)
+    pieces: list[Span] = []
+    for m in merge([m for m in music if start < m.start and m.end < end]):
+        gap = Span(start=pieces[-1].end, end=m.start) if pieces else None
+        if gap is not None and gap.duration < params.dead_air_min_s and not intersect([gap], speech):
+            pieces[-1] = Span(start=pieces[-1].start, end=m.end)
+        else:
+            pieces.append(m)
+    return [Hold(start=p.start, end=p.end, kind="music") for p in pieces
+            if p.duration >= params.hold_min_s and total(intersect([p], speech)) <= params.hold_max_customer_share * p.duration]
+
+
+def with_music_holds(holds: list[Hold], music_holds: list[Hold]) -> list[Hold]:
+    """``music_holds`` in place of the music holds of ``holds`` and of any other hold they overlap."""
+    rest = [h for h in holds if h.kind != "music" and not intersect([h], music_holds)]
+    return sorted(music_holds + rest, key=lambda h: h.start)
+
+
 def _trim_replies(gap: Span, customer: list[Span], edge_s: float = 1.0) -> Span:
     """Move the gap's edges past customer speech that begins within ``edge_s`` of them."""
     start, end = gap.start, gap.end

@@ -42,6 +42,14 @@ class AnalyticsParams:
     music_similarity: float = 0.85  # median spectral similarity of neighbouring frames
     music_min_s: float = 2.0
     music_bridge_s: float = 1.5  # quiet passages inside a track shorter than this stay music
+    # Music edges: a detected run grows over neighbouring frames whose noise-free spectrum stays
+    # this similar (median over music_window_s; noise ~0.15, speech ≤ 0.65, music at 0 dB SNR ~0.85) and whose
+    # level is this far above the noise floor: quiet intros and fades count from their first audible second.
+    music_edge_similarity: float = 0.75
+    music_edge_over_floor_db: float = 2.0
+    # Silero-confident speech at least this long inside music is a voice over background music:
+    # it is taken out of the music (shorter runs occur at a note's attack).
+    music_voice_min_s: float = 0.5
     # Speech activity
     min_speech_s: float = 0.15  # speech fragments left after removing tones/music shorter than this are dropped
     # Holds and silences
