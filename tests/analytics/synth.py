@@ -86,6 +86,17 @@ def music(seconds: float, dbfs: float = -22.0, seed: int = 1) -> np.ndarray:
     return _normalise(out, dbfs)
 
 
+def fade(x: np.ndarray, fade_in_s: float, fade_out_s: float, depth_db: float) -> np.ndarray:
+    """``x`` with its level rising over ``fade_in_s`` from ``depth_db`` below its own (linearly in
+    dB, as a mixing desk fades) and falling the same way over its last ``fade_out_s``."""
+    y = x.copy()
+    a, b = int(fade_in_s * SR), int(fade_out_s * SR)
+    y[:a] *= (10 ** (np.linspace(-depth_db, 0, a) / 20)).astype(np.float32)
+    if b:
+        y[-b:] *= (10 ** (np.linspace(0, -depth_db, b) / 20)).astype(np.float32)
+    return y
+
+
 class Call:
     """A two-channel call assembled event by event; ``truth`` records what was placed where."""
 
@@ -116,6 +127,12 @@ class Call:
 
     def music(self, role: str, start: float, seconds: float) -> None:
         self.put(role, start, music(seconds))
+
+    def mono(self):
+        """The two channels summed: the same call recorded on one channel."""
+        from qa_engine.types import RoleAudio
+
+        return RoleAudio(sample_rate=SR, mono=self.channels["agent"] + self.channels["customer"])
 
     def roles(self):
         from qa_engine.types import RoleAudio
