@@ -615,8 +615,11 @@ def build_work_number(a: WorkNumberArgs, compiler: Compiler, loc):
         evidence = [view.evidence(i) for i in (where or idx)]
         facts = {"stated": stated[0] if stated else "", "expected": expected or ""}
         if expected and not any(same_number(s, expected) for s in stated):
-            check = _ask_audio(view, idx, "work_number", spoken_forms(expected),
-                               lambda form: near_numbers(expected, like=form), between=frame)
+            forms = spoken_forms(expected)
+            # the near numbers in every way of saying them: a garbled 一百 must not lose to 110 only
+            # because the rivals were written 100
+            check = _ask_audio(view, idx, "work_number", forms,
+                               lambda best: [n for f in (best, *forms) for n in near_numbers(expected, like=f)], between=frame)
             evidence = _with_check(view, idx, check) if check is not None else evidence
             if check is not None and check.verified:
                 zh, en = _heard_note(check)
