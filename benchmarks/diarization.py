@@ -9,8 +9,16 @@ Two sources of calls:
   of the pytest-audioeval package): alternating turns of two voices — a second clip voice, or the
   same voice pitch-shifted — passed through a telephone channel (8 kHz, 300–3400 Hz, noise).
 
-    python benchmarks/diarization.py [--samples audio_samples] [--clips DIR] [--synthetic N] [--json out.json]
-Targets: DER ≤ 15 %, role accuracy 100 %.
+* dev mixes (``--dev``): the stereo dev calls in benchmarks/devcorpus and benchmarks/openings summed
+  into mono, grouped by the voices' genders (ff, mm, mixed; ``voices`` in the reference), babble
+  voices skipped; the reference sentences with their characters spread evenly stand in for ASR words.
+
+Every source runs through each embedded method (``--methods mfcc,ge2e``: old and new side by side).
+
+    python benchmarks/diarization.py [--samples audio_samples] [--dev] [--pairs ff,mm] [--methods mfcc,ge2e]
+                                     [--clips DIR] [--synthetic N] [--json out.json]
+Targets: same-gender mono calls: role accuracy by speech time ≥ 90 % on every call, DER ≤ 15 %;
+role confidence < 0.6 on every call whose role accuracy is below 0.8.
 """
 
 from __future__ import annotations
@@ -196,17 +204,88 @@ def demo_cases(folder: Path, use_asr: bool) -> list[tuple[str, dict]]:
     return cases
 
 
-def evaluate(cases: list[tuple[str, dict]], settings: Settings) -> dict:
-    """DER of the raw diarization (audio only) and after snapping to the transcript's sentences.
+DEV_FOLDERS = [ROOT / "benchmarks" / "devcorpus" / "calls" / "6d26d8d5ee6a", *sorted((ROOT / "benchmarks" / "openings" / "calls").glob("*/"))]
+BABBLE_VOICES = {"Xiaomei", "Xiaowei", "Yina"}  # ttskit voices that produce babble, not speech
 
-    With the reference transcript standing in for ASR, the snapped DER is optimistic (its sentence
-    times are the truth's speech spans); the raw DER is the honest audio-only figure.
+
+def pair_kind(voices: dict) -> str:
+    """``ff``, ``mm`` or ``mixed`` from the reference's ``voices`` (agent and customer genders)."""
+    genders = sorted(str((voices.get(role) or {}).get("gender", "?"))[0] for role in ("agent", "customer"))
+    return {"ff": "ff", "mm": "mm"}.get("".join(genders), "mixed")
+
+
+def _char_words(utterance: dict) -> list[Word]:
+    """The reference sentence's characters spread evenly over its time: stand-in ASR words."""
+    chars = [c for c in utterance["text"] if c.strip() and c not in "，。？！、,.?!"]
+    start, end = float(utterance["start"]), float(utterance["end"])
+    step = (end - start) / max(len(chars), 1)
+    return [Word(start=start + i * step, end=start + (i + 1) * step, text=c) for i, c in enumerate(chars)]
+
+
+def dev_mix_cases(folders: list[Path]) -> list[tuple[str, dict]]:
+    """Mono mixes (agent + customer channel) of the stereo dev calls, with their per-role truth.
+
+    Calls whose voices include a babble voice (``BABBLE_VOICES``) and recordings that are already
+    mono are skipped. Each case carries ``pair`` (ff/mm/mixed) and both voices' median F0.
+    """
+    import librosa
+    import soundfile as sf
+
+    from qa_engine.callrecord import load_call_record
+
+    settings = Settings()
+    cases = []
+    for folder in folders:
+        for ref_path in sorted(folder.glob("*.ref.json")):
+            name = ref_path.name[: -len(".ref.json")]
+            ref = json.loads(ref_path.read_text(encoding="utf-8"))
+            voices = ref.get("voices") or {}
+            if {str((voices.get(r) or {}).get("speaker")) for r in ("agent", "customer")} & BABBLE_VOICES:
+                continue
+            audio = next((p for p in folder.glob(name + ".*") if p.suffix.lower() in (".wav", ".mp3", ".flac")), None)
+            speech = (ref.get("truth") or {}).get("speech") or {}
+            if audio is None or speech.get("agent") is None or speech.get("customer") is None:
+                continue
+            data, sr = sf.read(audio, dtype="float32", always_2d=True)
+            if data.shape[1] < 2:
+                continue
+            record = load_call_record(audio, settings)
+            mono = librosa.resample(np.ascontiguousarray(data[:, 0] + data[:, 1]), orig_sr=sr, target_sr=SR)
+            ref_turns = [Turn(start=s, end=e, speaker=role) for role in ("agent", "customer") for s, e in _spans(speech[role])]
+            segments = [Seg(float(u["start"]), float(u["end"]), u["text"], _char_words(u)) for u in ref.get("transcript", [])]
+            f0 = "/".join(f"{(voices.get(r) or {}).get('median_f0_hz') or 0:.0f}" for r in ("agent", "customer"))
+            cases.append((f"{pair_kind(voices)} {name[:28]} {f0}", {
+                "mono": mono.astype(np.float32), "ref": ref_turns, "segments": segments, "record": record,
+                "agent_ref": "agent", "pair": pair_kind(voices)}))
+    return cases
+
+
+def role_time_accuracy(ref: list[Turn], hyp: list[Turn], roles: dict[str, str], agent_ref: str = "agent") -> float:
+    """Share of the reference speech time whose hypothesis role (via ``roles``) is the true role."""
+    total = sum(t.duration for t in ref)
+    right = 0.0
+    for r in ref:
+        truth = "agent" if r.speaker == agent_ref else "customer"
+        for h in hyp:
+            if roles.get(h.speaker) == truth:
+                right += max(0.0, min(r.end, h.end) - max(r.start, h.start))
+    return right / total if total else 1.0
+
+
+def evaluate(cases: list[tuple[str, dict]], settings: Settings, method: str = "ge2e") -> dict:
+    """DER of the raw diarization (audio only) and after snapping to the transcript's words, and
+    role accuracy by speech time (the share of true speech given to the right role) of both.
+
+    With the reference transcript standing in for ASR, the snapped figures are optimistic (its
+    sentence times are the truth's speech spans); the raw ones are the honest audio-only figures.
+    ``role_confidence`` is what the pipeline would report (``diarize_call``).
     """
     rows, total_audio, total_time = [], 0.0, 0.0
-    print(f"{'call':42s} {'dur_s':>6s} {'DER%':>6s} {'miss':>5s} {'FA':>5s} {'conf':>5s} {'+sent':>6s} {'role':>5s} {'conf':>5s} {'RTF':>6s}")
+    print(f"-- method {method} --")
+    print(f"{'call':48s} {'dur_s':>6s} {'DER%':>6s} {'conf%':>5s} {'+snap':>6s} {'role%':>6s} {'+snap':>6s} {'sep':>5s} {'rconf':>5s} {'RTF':>6s}")
     for name, case in cases:
         t0 = time.perf_counter()
-        raw = diarize(case["mono"], settings)
+        raw = diarize(case["mono"], settings, method=method)
         elapsed = time.perf_counter() - t0
         snapped = refine_with_segments(raw, case["segments"])
         roles = assign_roles(snapped, case["segments"], case["record"])
@@ -215,51 +294,84 @@ def evaluate(cases: list[tuple[str, dict]], settings: Settings) -> dict:
         der = diarization_error_rate(case["ref"], raw.turns, collar=0.25)
         der_snapped = diarization_error_rate(case["ref"], snapped.turns, collar=0.25)
         role_ok = der_snapped.mapping.get(roles.agent_label or "") == case["agent_ref"]
+        role_raw = role_time_accuracy(case["ref"], raw.turns, roles.roles, case["agent_ref"])
+        role_snap = role_time_accuracy(case["ref"], snapped.turns, roles.roles, case["agent_ref"])
         total_audio += dur
         total_time += elapsed
-        rows.append({"call": name, "duration_s": round(dur, 1), "der": round(der.der, 4), "missed_s": round(der.missed_s, 2),
-                     "false_alarm_s": round(der.false_alarm_s, 2), "confusion_s": round(der.confusion_s, 2),
-                     "total_s": round(der.total_s, 2), "der_with_sentences": round(der_snapped.der, 4),
-                     "role_correct": role_ok, "role_confidence": roles.confidence, "role_reason": roles.reason,
+        rows.append({"call": name, "pair": case.get("pair"), "duration_s": round(dur, 1), "der": round(der.der, 4),
+                     "missed_s": round(der.missed_s, 2), "false_alarm_s": round(der.false_alarm_s, 2),
+                     "confusion_s": round(der.confusion_s, 2), "total_s": round(der.total_s, 2),
+                     "der_with_sentences": round(der_snapped.der, 4), "role_correct": role_ok,
+                     "role_time_accuracy": round(role_raw, 4), "role_time_accuracy_snapped": round(role_snap, 4),
+                     "separation": raw.separation, "role_confidence": roles.confidence, "role_reason": roles.reason,
                      "rtf": round(elapsed / dur, 4)})
         r, tot = rows[-1], max(der.total_s, 1e-9)
-        print(f"{name[:42]:42s} {dur:6.1f} {100 * der.der:6.1f} {der.missed_s / tot * 100:5.1f} "
-              f"{der.false_alarm_s / tot * 100:5.1f} {der.confusion_s / tot * 100:5.1f} {100 * der_snapped.der:6.1f} "
-              f"{'ok' if role_ok else 'WRONG':>5s} {r['role_confidence']:5.2f} {r['rtf']:6.3f}")
+        print(f"{name[:48]:48s} {dur:6.1f} {100 * der.der:6.1f} {der.confusion_s / tot * 100:5.1f} {100 * der_snapped.der:6.1f} "
+              f"{100 * role_raw:6.1f} {100 * role_snap:6.1f} {raw.separation if raw.separation is not None else float('nan'):5.2f} "
+              f"{r['role_confidence']:5.2f} {r['rtf']:6.3f}", flush=True)
     if not rows:
         return {"calls": []}
+    return {"method": method, "calls": rows, **summarise(rows), "rtf": round(total_time / total_audio, 4)}
+
+
+def summarise(rows: list[dict]) -> dict:
     tot = sum(r["total_s"] for r in rows)
     err = sum(r["missed_s"] + r["false_alarm_s"] + r["confusion_s"] for r in rows)
-    summary = {"calls": rows, "der_overall": round(err / tot, 4) if tot else None,
-               "der_mean": round(float(np.mean([r["der"] for r in rows])), 4),
-               "der_with_sentences_mean": round(float(np.mean([r["der_with_sentences"] for r in rows])), 4),
-               "role_accuracy": round(sum(r["role_correct"] for r in rows) / len(rows), 4),
-               "rtf": round(total_time / total_audio, 4)}
-    print(f"overall: DER {100 * summary['der_overall']:.1f}% (mean per call {100 * summary['der_mean']:.1f}%; "
-          f"snapped to sentences {100 * summary['der_with_sentences_mean']:.1f}%), role accuracy "
-          f"{100 * summary['role_accuracy']:.0f}% ({len(rows)} calls), RTF {summary['rtf']:.3f} (diarization only)")
-    return summary
+    return {"der_overall": round(err / tot, 4) if tot else None,
+            "der_mean": round(float(np.mean([r["der"] for r in rows])), 4),
+            "der_max": round(float(np.max([r["der"] for r in rows])), 4),
+            "der_with_sentences_mean": round(float(np.mean([r["der_with_sentences"] for r in rows])), 4),
+            "role_accuracy": round(sum(r["role_correct"] for r in rows) / len(rows), 4),
+            "role_time_accuracy_min": round(float(np.min([r["role_time_accuracy"] for r in rows])), 4),
+            "role_time_accuracy_mean": round(float(np.mean([r["role_time_accuracy"] for r in rows])), 4),
+            "calls_below_90": sum(r["role_time_accuracy"] < 0.9 for r in rows),
+            "confident_but_wrong": sum(r["role_time_accuracy"] < 0.8 and r["role_confidence"] >= 0.6 for r in rows),
+            "n": len(rows)}
+
+
+def print_comparison(results: dict[str, dict]) -> None:
+    """Old (mfcc) vs new (ge2e) side by side, per voice pair (ff, mm, mixed)."""
+    print(f"{'pair':6s} {'method':6s} {'n':>3s} {'DER mean%':>9s} {'DER max%':>8s} {'role% min':>9s} {'role% mean':>10s} "
+          f"{'<90%':>4s} {'wrong&conf≥.6':>13s} {'RTF':>6s}")
+    for pair in ("ff", "mm", "mixed", "all"):
+        for method, res in results.items():
+            rows = [r for r in res["calls"] if pair == "all" or r["pair"] == pair]
+            if not rows:
+                continue
+            m = summarise(rows)
+            print(f"{pair:6s} {method:6s} {m['n']:3d} {100 * m['der_mean']:9.1f} {100 * m['der_max']:8.1f} "
+                  f"{100 * m['role_time_accuracy_min']:9.1f} {100 * m['role_time_accuracy_mean']:10.1f} "
+                  f"{m['calls_below_90']:4d} {m['confident_but_wrong']:13d} {res['rtf']:6.3f}")
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--samples", type=Path, default=ROOT / "audio_samples")
+    ap.add_argument("--dev", action="store_true", help="mono mixes of the stereo dev calls (devcorpus, openings)")
+    ap.add_argument("--pairs", default="ff,mm,mixed", help="with --dev: voice pairs to keep")
+    ap.add_argument("--methods", default="mfcc,ge2e", help="embedded methods to compare in one run")
     ap.add_argument("--clips", type=Path, default=None, help="folder of 16 kHz Mandarin clips for synthetic calls")
     ap.add_argument("--synthetic", type=int, default=8, help="number of synthetic calls (with --clips)")
     ap.add_argument("--asr", action="store_true", help="use qa_engine.asr for segments instead of the reference transcript")
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args()
     settings = Settings(diarization_pipeline=None)
-    report = {}
+    methods = [m for m in args.methods.split(",") if m]
+    sources: dict[str, list] = {}
     demo = demo_cases(args.samples, args.asr) if args.samples.is_dir() else []
     if demo:
-        print(f"== demo calls in {args.samples} (mono = left + right) ==")
-        report["demo"] = evaluate(demo, settings)
-    else:
-        print(f"no stereo demo calls with .ref.json in {args.samples}")
+        sources[f"demo calls in {args.samples} (mono = left + right)"] = demo
+    if args.dev:
+        keep = set(args.pairs.split(","))
+        sources["dev mixes (mono = agent + customer channel)"] = [c for c in dev_mix_cases(DEV_FOLDERS) if c[1]["pair"] in keep]
     if args.clips:
-        print(f"== synthetic calls from {args.clips} ==")
-        report["synthetic"] = evaluate(synthetic_cases(args.clips, args.synthetic), settings)
+        sources[f"synthetic calls from {args.clips}"] = synthetic_cases(args.clips, args.synthetic)
+    report: dict = {}
+    for title, cases in sources.items():
+        print(f"== {title}: {len(cases)} calls ==")
+        results = {m: evaluate(cases, settings, m) for m in methods}
+        print_comparison(results)
+        report[title] = results
     if args.json:
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0

@@ -82,6 +82,10 @@ class Settings(BaseSettings):
 
     # Diarization for mono recordings
     diarization_pipeline: Path | None = Field(default=None, description="local pyannote pipeline directory or config.yaml")
+    diarization_embedding: str = Field(default="ge2e", pattern="^(ge2e|mfcc)$",
+                                       description="embedded backend's voice features: ge2e (speaker encoder) or mfcc (old)")
+    # Below this role confidence a mono call's roles are flagged for a human (calibrated on the dev mixes).
+    diarization_review_below: float = Field(default=0.6, ge=0, le=1, description="role confidence that asks for review")
 
     # Scale-out workers (Celery + Redis)
     broker_url: str = Field(default="redis://127.0.0.1:6379/0", description="Celery broker")

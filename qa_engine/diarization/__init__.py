@@ -33,7 +33,7 @@ __all__ = [
 
 
 def diarize(samples16k: np.ndarray, settings: Settings, *, pipeline: Any = None,
-            exclude: Sequence[Span] | None = None) -> Diarization:
+            exclude: Sequence[Span] | None = None, method: str | None = None) -> Diarization:
     """Two-speaker diarization of a 16 kHz mono signal.
 
     pyannote when a pipeline is injected or ``settings.diarization_pipeline`` is set (errors are
@@ -42,12 +42,13 @@ def diarize(samples16k: np.ndarray, settings: Settings, *, pipeline: Any = None,
 
     ``exclude``: spans known not to be speech (ringback, disconnect tone, hold music — the pipeline's
     ASR exclusions). No turn is kept inside them. When None, the embedded backend detects tones and
-    music itself; pyannote's turns are kept as they are.
+    music itself; pyannote's turns are kept as they are. ``method`` overrides
+    ``settings.diarization_embedding`` for the embedded backend (ge2e | mfcc).
     """
     if pipeline is not None or settings.diarization_pipeline is not None:
         diar = pyannote_backend.diarize(samples16k, settings, pipeline=pipeline)
         return without_spans(diar, exclude) if exclude else diar
-    return embedded.diarize(samples16k, settings, exclude=exclude)
+    return embedded.diarize(samples16k, settings, exclude=exclude, method=method)
 
 
 def without_spans(diarization: Diarization, exclude: Sequence[Span]) -> Diarization:
@@ -55,12 +56,18 @@ def without_spans(diarization: Diarization, exclude: Sequence[Span]) -> Diarizat
     cut = [(s.start, s.end) for s in exclude]
     turns = [Turn(start=a, end=b, speaker=t.speaker) for t in diarization.turns
              for a, b in embedded._subtract(t.start, t.end, cut) if b - a >= 0.05]
-    return Diarization(turns=turns, backend=diarization.backend)
+    return diarization.model_copy(update={"turns": turns})
 
 
-def diarization_info(diarization: Diarization, roles: RoleAssignment, der: float | None = None) -> dict:
-    """The ``CallMetrics.diarization`` dict."""
+def diarization_info(diarization: Diarization, roles: RoleAssignment, der: float | None = None,
+                     review_below: float = 0.6) -> dict:
+    """The ``CallMetrics.diarization`` dict. ``roles_uncertain``: the role confidence is below
+    ``review_below`` (``settings.diarization_review_below``); the review queue and the call page
+    then ask a human to check who is who before trusting the verdicts."""
     return {
+        "method": diarization.method,
+        "separation": diarization.separation,
+        "roles_uncertain": roles.confidence < review_below,
         "backend": diarization.backend,
         "speakers": diarization.speakers,
         "turns": len(diarization.turns),
@@ -83,4 +90,5 @@ def diarize_call(samples16k: np.ndarray, segments: Sequence[SegmentLike], record
         diar = refine_with_segments(diar, segments)
     roles = assign_roles(diar, segments, record)
     return MonoResult(utterances=assign_speakers(segments, diar, roles), speech=role_speech_spans(diar, roles),
-                      info=diarization_info(diar, roles), diarization=diar, roles=roles)
+                      info=diarization_info(diar, roles, review_below=settings.diarization_review_below),
+                      diarization=diar, roles=roles)

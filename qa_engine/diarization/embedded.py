@@ -57,13 +57,14 @@ DEFAULT_OPTIONS = EmbeddedOptions()
 
 def diarize(samples16k: np.ndarray, settings: object | None = None, *, speech: Sequence[Span] | None = None,
             exclude: Sequence[Span] | None = None, num_speakers: int = 2,
-            options: EmbeddedOptions = DEFAULT_OPTIONS) -> Diarization:
+            options: EmbeddedOptions = DEFAULT_OPTIONS, method: str | None = None) -> Diarization:
     """Diarize a 16 kHz mono signal into ``num_speakers`` (1 or 2) anonymous speakers.
 
     ``speech`` replaces the VAD (tests, or a caller that already ran it). ``exclude`` are spans that
     are not speech (tones, hold music; the pipeline passes its ASR exclusions); when both are None
-    the analytics' tone and music detectors find them (``non_speech_spans``). ``settings`` is
-    accepted for symmetry with the pyannote backend; nothing in it is needed.
+    the analytics' tone and music detectors find them (``non_speech_spans``). ``method``: ``ge2e``
+    (speaker-encoder embeddings, ``qa_engine.diarization.ge2e``) or ``mfcc`` (MFCC and pitch
+    statistics, the older method); default ``settings.diarization_embedding``, else ge2e.
     """
     samples16k = np.ascontiguousarray(samples16k, dtype=np.float32)
     if speech is None:
@@ -76,18 +77,48 @@ def diarize(samples16k: np.ndarray, settings: object | None = None, *, speech: S
     if exclude:
         speech = _subtract_spans(speech, exclude)
     spans = [Span(start=max(s.start, 0.0), end=min(s.end, duration)) for s in speech if s.end - s.start >= 0.05]
+    method = getattr(settings, "diarization_embedding", "ge2e") if method is None else method
     if not spans:
-        return Diarization(turns=[], backend=BACKEND)
+        return Diarization(turns=[], backend=BACKEND, method=method)
+    if method == "ge2e":
+        return _diarize_ge2e(samples16k, spans, num_speakers)
     frames = _frame_features(samples16k, options)
     segments = [seg for span in spans for seg in _split_at_changes(frames.mfcc, span, options)]
     windows = [w for seg_index, seg in enumerate(segments) for w in _windows(seg, seg_index, options)]
     if num_speakers < 2 or len(windows) < 2:
         turns = [Turn(start=s.start, end=s.end, speaker="0") for s in spans]
-        return Diarization(turns=_rename_by_appearance(_merge_adjacent(turns)), backend=BACKEND)
+        return Diarization(turns=_rename_by_appearance(_merge_adjacent(turns)), backend=BACKEND, method="mfcc")
     features = _window_features(frames, windows, options)
     seg_labels = _cluster_segments(features, windows, segments, options)
     turns = _resegment(frames, spans, segments, windows, seg_labels, options)
-    return Diarization(turns=_rename_by_appearance(turns), backend=BACKEND)
+    return Diarization(turns=_rename_by_appearance(turns), backend=BACKEND, method="mfcc")
+
+
+def _diarize_ge2e(samples16k: np.ndarray, spans: list[Span], num_speakers: int) -> Diarization:
+    """Speaker-encoder clustering (``ge2e``); spans too short to embed join the nearest turn."""
+    from qa_engine.diarization import ge2e
+
+    result = ge2e.cluster(samples16k, spans) if num_speakers >= 2 else None
+    if result is None:
+        turns = [Turn(start=s.start, end=s.end, speaker="0") for s in spans]
+        return Diarization(turns=_rename_by_appearance(_merge_adjacent(turns)), backend=BACKEND, method="ge2e")
+    labels = result.frame_labels
+    turns: list[Turn] = []
+    unlabelled: list[Span] = []
+    for span in spans:
+        a, b = round(span.start * 100), min(round(span.end * 100), labels.size)
+        seg = labels[a:b]
+        if b <= a or not (seg >= 0).any():
+            unlabelled.append(span)
+            continue
+        change = np.flatnonzero(np.diff(seg)) + 1
+        bounds = [a, *(a + change), b]
+        for s, e in zip(bounds, bounds[1:]):
+            turns.append(Turn(start=max(s / 100, span.start), end=min(e / 100, span.end), speaker=str(int(seg[s - a]))))
+    if turns:
+        turns += [Turn(start=s.start, end=s.end, speaker=_nearest_label(turns, s.start, s.end)) for s in unlabelled]
+    return Diarization(turns=_rename_by_appearance(_merge_adjacent(turns)), backend=BACKEND, method="ge2e",
+                       separation=round(result.separation, 4))
 
 
 def non_speech_spans(samples16k: np.ndarray) -> list[Span]:
@@ -371,7 +402,7 @@ def refine_with_segments(diarization: Diarization, asr_segments: Sequence[Segmen
         for part in _subtract(t.start, t.end, covered):
             pieces.append(Turn(start=part[0], end=part[1], speaker=t.speaker))
     return Diarization(turns=_merge_adjacent([p for p in pieces if p.end > p.start], gap_s=0.05),
-                       backend=diarization.backend)
+                       backend=diarization.backend, method=diarization.method, separation=diarization.separation)
 
 
 def _nearest_label(turns: list[Turn], start: float, end: float) -> str:

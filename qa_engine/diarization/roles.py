@@ -14,6 +14,7 @@ from typing import Sequence
 
 from pypinyin import lazy_pinyin
 
+from qa_engine.diarization.confidence import voice_confidence
 from qa_engine.diarization.types import Diarization, RoleAssignment, SegmentLike, Turn, WordLike, speaker_overlap
 from qa_engine.types import Span, Speaker, Utterance, Word
 
@@ -143,6 +144,11 @@ def assign_roles(diarization: Diarization, segments: Sequence[SegmentLike], reco
         confidence = min(0.99, 0.5 + 0.1 * margin + (0.25 if strong and not rival_strong else 0.0))
         why = ", ".join(notes[agent])
     roles: dict[str, Speaker] = {lab: ("agent" if lab == agent else "customer") for lab in labels}
+    voice = voice_confidence(diarization.separation, diarization.method)
+    if voice is not None and voice < confidence:
+        # The text picks a label; whether the labels follow the voices is the clustering's to say.
+        confidence, why = voice, f"{why}; voices barely separable (separation {diarization.separation})" \
+            if diarization.separation is not None else f"{why}; voice split unverified ({diarization.method})"
     return RoleAssignment(roles=roles, agent_label=agent, confidence=round(confidence, 2),
                           reason=f"{direction}: {why}")
 

@@ -26,6 +26,10 @@ class Diarization(BaseModel):
 
     turns: list[Turn] = Field(default_factory=list)
     backend: str
+    # How the embedded backend told the voices apart (ge2e | mfcc) and how far apart they were
+    # (0–1, ge2e only; see ``ge2e.ClusterResult.separation``). None for pyannote.
+    method: str | None = None
+    separation: float | None = None
 
     @property
     def speakers(self) -> list[str]:

@@ -96,3 +96,13 @@ def test_without_spans_cuts_turns():
     diar = Diarization(backend="pyannote", turns=[Turn(start=0.0, end=5.0, speaker="A"), Turn(start=6.0, end=7.0, speaker="B")])
     cut = without_spans(diar, [Span(start=1.0, end=2.0), Span(start=5.5, end=8.0)])
     assert [(t.start, t.end, t.speaker) for t in cut.turns] == [(0.0, 1.0, "A"), (2.0, 5.0, "A")]
+
+
+def test_both_methods_separate_two_voices_and_say_which_they_used(two_voice_call):
+    signal, turns = two_voice_call
+    speech = [Span(start=s, end=e) for s, e, _ in turns]
+    for method in ("ge2e", "mfcc"):
+        diar = embedded.diarize(signal, speech=speech, method=method)
+        assert diar.method == method and len(diar.speakers) == 2
+        assert diarization_error_rate(_ref(turns), diar.turns).der <= 0.05
+        assert (diar.separation is not None) == (method == "ge2e")
