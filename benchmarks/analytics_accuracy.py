@@ -17,9 +17,11 @@ reference hold (``truth.holds``) it prints the detected hold that overlaps it mo
 errors and whether both ends are within ``--tol`` seconds; then, per layout, the share of holds
 found within the tolerance, the seconds of dead air reported inside reference holds (announced
 holds must have none), detected holds that match no reference hold, and reference dead air
-(``truth.dead_air``) found.
+(``truth.dead_air``) found. Generated calls follow (``--no-generated`` leaves them out): hold
+music with slow fades and a quiet intro, which the corpora's tracks (asterisk-moh from 5 s in,
+0.3 s fades) do not have; they need the test extra (pytest-audioeval's speech clips).
 
-    python benchmarks/analytics_accuracy.py [--corpus DIR ...] [--only call01 ...] [--tol 1.0]
+    python benchmarks/analytics_accuracy.py [--corpus DIR ...] [--only call01 ...] [--tol 1.0] [--no-generated]
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from qa_engine.analytics import analyze_audio, settle_silences  # noqa: E402
 from qa_engine.analytics.params import DEFAULT_PARAMS  # noqa: E402
 from qa_engine.analytics.spans import intersect, total  # noqa: E402
 from qa_engine.audio import decode_audio, split_roles  # noqa: E402
-from qa_engine.callrecord import load_call_record  # noqa: E402
+from qa_engine.callrecord import CallRecord, load_call_record  # noqa: E402
 from qa_engine.config import Settings  # noqa: E402
 from qa_engine.rules import load_ruleset  # noqa: E402
 from qa_engine.types import RoleAudio, Span  # noqa: E402
@@ -68,12 +70,54 @@ def spans(items: list[dict]) -> list[Span]:
     return [Span(start=s["start"], end=s["end"]) for s in items]
 
 
-def measure(roles: RoleAudio, record, ref: dict, ruleset, speech=None):
-    """Holds and dead air as the pipeline reports them, the reference transcript as the text."""
+def agent_turns(transcript: list[dict], ruleset) -> list[tuple[Span, bool]]:
+    """The reference transcript's agent turns, each with whether it asks the customer to wait."""
+    return [(Span(start=u["start"], end=u["end"]), ruleset.asks_to_wait(u["text"]))
+            for u in transcript if u["speaker"] == "agent"]
+
+
+def measure(roles: RoleAudio, record, turns: list[tuple[Span, bool]], speech=None):
+    """Holds and dead air as the pipeline reports them, ``turns`` standing in for the transcript."""
     m = analyze_audio(roles, record, speech=speech)
-    turns = [(Span(start=u["start"], end=u["end"]), ruleset.asks_to_wait(u["text"]))
-             for u in ref["transcript"] if u["speaker"] == "agent"]
     return settle_silences(m.holds, m.dead_air, turns, DEFAULT_PARAMS)
+
+
+def measure_call(name: str, roles: RoleAudio, record, truth: dict, turns, tallies: dict[str, Tally], tol: float) -> None:
+    """Score one call in every layout: stereo (when it has two channels), mono with and without labels."""
+    if roles.mono is None:
+        score(name, "stereo", *measure(roles, record, turns), truth, tallies["stereo"], tol)
+        mono = RoleAudio(sample_rate=roles.sample_rate, mono=(roles.agent + roles.customer).astype(np.float32))
+    else:  # a one-channel recording: measured as it is
+        mono = roles
+    speech = {r: spans(truth["speech"][r]) for r in ("agent", "customer")}
+    score(name, "mono", *measure(mono, record, turns, speech=speech), truth, tallies["mono"], tol)
+    score(name, "mono-vad", *measure(mono, record, turns), truth, tallies["mono-vad"], tol)
+
+
+def generated_calls():
+    """Calls generated as the analytics tests do (tests/analytics/synth.py): a synthetic tune as hold
+    music (-30 dBFS), with 0.3 s fades, faded in and out over 3 s from the line's noise level, or
+    with a 6 s intro 3 dB above the line's noise (about the level of the mono mix's noise, which
+    sums both channels'), on a quiet (-60 dBFS) and a noisy (-50 dBFS) line. The truth hold is the
+    placed music (audible from its first sample); the speech is the placed turns."""
+    from tests.analytics.synth import Call, fade, music
+
+    for noise in (-60.0, -50.0):
+        for shape in ("plain", "fade3s", "intro6s"):
+            tune = music(25.0, dbfs=-30.0)
+            if shape == "intro6s":
+                tune[: 6 * 16000] *= 10 ** ((noise + 3.0 + 30.0) / 20)
+            tune = fade(tune, *((0.3, 0.3, 40.0) if shape != "fade3s" else (3.0, 3.0, -30.0 - noise)))
+            c = Call(60.0, noise_dbfs=noise)
+            c.say("agent", 2.0, 5.0)
+            c.say("customer", 7.6, 3.0)
+            c.say("agent", 11.0, 4.0)  # 请稍等
+            start, end = c.put("agent", 15.5, tune)
+            c.say("agent", end + 0.5, 4.0)
+            c.say("customer", end + 5.0, 3.0)
+            truth = {"holds": [{"start": start, "end": end, "kind": "music"}], "dead_air": [],
+                     "speech": {r: [{"start": a, "end": b} for a, b in v] for r, v in c.truth.items()}}
+            yield f"gen_{shape}_noise{int(noise)}", c.roles(), truth
 
 
 def score(name: str, layout: str, holds, dead_air, truth: dict, tally: Tally, tol: float) -> None:
@@ -108,6 +152,7 @@ def main() -> None:
     ap.add_argument("--corpus", nargs="*", type=Path, default=list(CORPORA))
     ap.add_argument("--only", nargs="*", default=None, help="name prefixes")
     ap.add_argument("--tol", type=float, default=1.0, help="seconds allowed at each end of a hold")
+    ap.add_argument("--no-generated", dest="generated", action="store_false", help="corpora only")
     args = ap.parse_args()
 
     settings = Settings()
@@ -122,18 +167,11 @@ def main() -> None:
             path = recording(ref_path)
             record = load_call_record(path, settings)
             roles = split_roles(decode_audio(path, settings), record.agent_channel, path)
-            truth = ref["truth"]
-            if roles.mono is None:
-                holds, dead_air = measure(roles, record, ref, ruleset)
-                score(name, "stereo", holds, dead_air, truth, tallies["stereo"], args.tol)
-                mono = RoleAudio(sample_rate=roles.sample_rate, mono=(roles.agent + roles.customer).astype(np.float32))
-            else:  # a one-channel recording: measured as it is
-                mono = roles
-            speech = {r: spans(truth["speech"][r]) for r in ("agent", "customer")}
-            holds, dead_air = measure(mono, record, ref, ruleset, speech=speech)
-            score(name, "mono", holds, dead_air, truth, tallies["mono"], args.tol)
-            holds, dead_air = measure(mono, record, ref, ruleset)
-            score(name, "mono-vad", holds, dead_air, truth, tallies["mono-vad"], args.tol)
+            measure_call(name, roles, record, ref["truth"], agent_turns(ref["transcript"], ruleset), tallies, args.tol)
+    if args.generated:
+        record = CallRecord(call_id="generated", direction="inbound", agent_channel="left")
+        for name, roles, truth in generated_calls():
+            measure_call(name, roles, record, truth, [], tallies, args.tol)
 
     print()
     for layout, t in tallies.items():
