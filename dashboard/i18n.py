@@ -177,6 +177,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "unscored_intro": ("系统未评分的通话（无人接听、无坐席讲话、可判定项不足）：不计入平均分和排名，请人工查看",
                        "Calls the system did not score (unanswered, no agent speech, too few rules decidable): "
                        "left out of averages and rankings; check them by hand"),
+    "roles_column": ("角色", "Roles"),
+    "roles_uncertain": ("角色待核实", "Roles to check"),
+    "roles_uncertain_warning": ("单声道录音：坐席与客户的区分不确定（置信度 {conf:.0%}），下列判定可能针对了错误的一方，请先听录音核实角色",
+                                "Mono recording: who is the agent and who is the customer is uncertain (confidence {conf:.0%}); "
+                                "the verdicts below may judge the wrong person: listen and check the roles first"),
     "truncated": ("录音不完整", "Incomplete recording"),
     "truncated_warning": ("录音不完整：仅 {got:.1f} 秒，文件头声明 {declared:.1f} 秒",
                           "Incomplete recording: only {got:.1f} s of the {declared:.1f} s its file header declares"),

@@ -130,6 +130,14 @@ def truncation_text(call: dict) -> str | None:
     return t("truncated_warning").format(got=call["duration_s"], declared=declared)
 
 
+def roles_check_text(metrics: dict) -> str | None:
+    """``单声道录音：坐席与客户的区分不确定…`` when a mono call's roles are uncertain, else None."""
+    diar = (metrics or {}).get("diarization") or {}
+    if not diar.get("roles_uncertain"):
+        return None
+    return t("roles_uncertain_warning").format(conf=diar.get("role_confidence") or 0.0)
+
+
 def audio_check_text(check: dict) -> str:
     """An opening phrase checked on the audio (qa_engine/verify.py): both scores and the outcome."""
     return t("audio_check").format(

@@ -93,6 +93,10 @@ cut = ui.truncation_text(call)
 if cut:
     # Everything below was measured on the part that was recorded: say so before any number.
     st.warning(cut, icon=":material/content_cut:")
+roles_check = ui.roles_check_text(detail["metrics"])
+if roles_check:
+    # Before any verdict: on a mono call with uncertain roles each rule may judge the wrong person.
+    st.warning(roles_check, icon=":material/people:")
 
 main, side = st.columns([3, 2], gap="large")
 

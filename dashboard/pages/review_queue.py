@@ -66,6 +66,7 @@ if items:
              t("team_name"): c.get("team") or "–", t("direction"): t(c["direction"]) if c["direction"] else "–",
              t("auto_score"): c["score"], t("final_score"): ui.score(c["final_score"]),
              t("critical_failed"): "⚠" if c["critical_failed"] else "",
+             t("roles_column"): f"⚠ {t('roles_uncertain')}" if c.get("roles_uncertain") else "",
              t("review_status"): t(f"status_{c['review_status']}") + (f" · {t('rereview')}" if c.get("rereview") else "")}
             for c in items]
     st.dataframe(rows, hide_index=True, width="stretch", height=min(35 * (len(rows) + 1) + 3, 720))

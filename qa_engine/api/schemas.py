@@ -65,6 +65,9 @@ class CallListItem(BaseModel):
     scoring_reason: str | None = Field(None, description="why the call is not scored, in the engine's language")
     truncated: bool = Field(False, description="the file holds less audio than its header declares (cut off)")
     declared_duration_s: float | None = Field(None, description="the duration the file header declares")
+    roles_uncertain: bool = Field(False, description="mono call: who is agent and who is customer is uncertain; "
+                                                     "a human should check before trusting the verdicts")
+    role_confidence: float | None = Field(None, description="mono call: confidence (0–1) in the agent/customer roles")
     hits: list[SearchHit] | None = Field(None, description="with q: the first utterances that contain it")
     hit_count: int | None = Field(None, description="with q: how many utterances contain it")
 

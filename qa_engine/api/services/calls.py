@@ -118,14 +118,18 @@ def list_calls(session: Session, *, filters: CallFilters, page: int = 1, page_si
 
 
 def _truncation(session: Session, call_pks: list[int]) -> dict[int, dict]:
-    """Call pk → {"truncated", "declared_duration_s"} from the stored metrics object, for one page of
-    calls: a query of its own, so that the sort of the whole list does not extract JSON row by row."""
+    """Call pk → {"truncated", "declared_duration_s", "roles_uncertain", "role_confidence"} from the
+    stored metrics object, for one page of calls: a query of its own, so that the sort of the whole
+    list does not extract JSON row by row. The role fields exist for mono calls only (diarization)."""
     if not call_pks:
         return {}
     stmt = (select(MetricsRow.call_pk, MetricsRow.data["truncated"].as_boolean(),
-                   MetricsRow.data["declared_duration_s"].as_float())
+                   MetricsRow.data["declared_duration_s"].as_float(),
+                   MetricsRow.data[("diarization", "roles_uncertain")].as_boolean(),
+                   MetricsRow.data[("diarization", "role_confidence")].as_float())
             .where(MetricsRow.call_pk.in_(call_pks)))
-    return {pk: {"truncated": cut, "declared_duration_s": declared} for pk, cut, declared in session.exec(stmt)}
+    return {pk: {"truncated": cut, "declared_duration_s": declared, "roles_uncertain": uncertain, "role_confidence": conf}
+            for pk, cut, declared, uncertain, conf in session.exec(stmt)}
 
 
 def _list_item(call: Call, final_score: float | None, directory: dict[str, dict] | None = None,
@@ -139,6 +143,8 @@ def _list_item(call: Call, final_score: float | None, directory: dict[str, dict]
         "scoring": call.scoring, "scoring_reason": call.scoring_reason,
         # Metrics stored before truncation was measured lack the fields: not known to be cut off.
         "truncated": bool(metrics.get("truncated")), "declared_duration_s": metrics.get("declared_duration_s"),
+        # Mono calls whose speaker roles may be swapped: the verdicts may judge the wrong person.
+        "roles_uncertain": bool(metrics.get("roles_uncertain")), "role_confidence": metrics.get("role_confidence"),
     }, directory or {})
 
 
