@@ -261,15 +261,17 @@ def dev_mix_cases(folders: list[Path]) -> list[tuple[str, dict]]:
 
 
 def role_time_accuracy(ref: list[Turn], hyp: list[Turn], roles: dict[str, str], agent_ref: str = "agent") -> float:
-    """Share of the reference speech time whose hypothesis role (via ``roles``) is the true role."""
-    total = sum(t.duration for t in ref)
-    right = 0.0
+    """Share of the reference speech found as speech whose hypothesis role (via ``roles``) is the
+    true role. Speech the VAD missed is left out (DER's miss counts it, the same for every method):
+    this is about who, not whether."""
+    found = right = 0.0
     for r in ref:
         truth = "agent" if r.speaker == agent_ref else "customer"
         for h in hyp:
-            if roles.get(h.speaker) == truth:
-                right += max(0.0, min(r.end, h.end) - max(r.start, h.start))
-    return right / total if total else 1.0
+            overlap = max(0.0, min(r.end, h.end) - max(r.start, h.start))
+            found += overlap
+            right += overlap if roles.get(h.speaker) == truth else 0.0
+    return right / found if found else 1.0
 
 
 def evaluate(cases: list[tuple[str, dict]], settings: Settings, method: str = "ge2e") -> dict:

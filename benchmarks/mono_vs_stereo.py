@@ -198,6 +198,7 @@ def main() -> int:
         t2 = time.perf_counter()
         row = compare(name, stereo, mono, ref, json.loads(audio.with_name(f"{name}.json").read_text(encoding="utf-8")))
         row["seconds"] = {"stereo": round(t1 - t0, 1), "mono": round(t2 - t1, 1)}
+        row["duration_s"] = round(stereo.duration_s or 0.0, 1)
         rows.append(row)
         print(f"{name}: DER {100 * row['der']:.1f}% role {'ok' if row['role_correct'] else 'WRONG'} "
               f"rules equal {row['rules_equal']}/{row['rules_total']} ({row['seconds']['mono']} s)", file=sys.stderr, flush=True)
@@ -221,6 +222,11 @@ def main() -> int:
               f"{100 * max([r['der'] for r in same], default=float('nan')):.1f}%), role accuracy "
               f"{sum(r['role_correct'] for r in rows)}/{len(rows)}, rule outcomes equal "
               f"{sum(r['rules_equal'] for r in rows)}/{sum(r['rules_total'] for r in rows)}")
+        audio_s = sum(r.get("duration_s", 0.0) for r in rows)
+        if audio_s:
+            # Whole pipeline per second of audio; transcriptions cached by an earlier run make it smaller.
+            print(f"pipeline RTF: stereo {sum(r['seconds']['stereo'] for r in rows) / audio_s:.3f}, "
+                  f"mono {sum(r['seconds']['mono'] for r in rows) / audio_s:.3f} ({audio_s:.0f} s of audio)")
         print("\nrules whose outcome differs (stereo → mono):")
         for r in rows:
             for d in r["differences"]:

@@ -106,3 +106,26 @@ def test_both_methods_separate_two_voices_and_say_which_they_used(two_voice_call
         assert diar.method == method and len(diar.speakers) == 2
         assert diarization_error_rate(_ref(turns), diar.turns).der <= 0.05
         assert (diar.separation is not None) == (method == "ge2e")
+
+
+def test_turns_snapped_to_words_change_speaker_only_at_word_boundaries():
+    # One recognised "sentence" runs across a turn change without a pause (A then B): after the
+    # snapping diarize_call does, turns inside it start and end on its words' edges, never inside a word.
+    from types import SimpleNamespace
+
+    a = voice(4.0, 120.0, (700, 1200, 2500), seed=21)
+    b = voice(4.0, 230.0, (850, 1900, 3000), seed=22)
+    c = voice(3.0, 120.0, (700, 1200, 2500), seed=23)
+    signal = np.concatenate([a, b, np.zeros(SR // 2, np.float32), c])
+    words = [Word(start=0.35 * i, end=0.35 * i + 0.3, text="字") for i in range(23)]  # 0–8 s, edges off the change
+    segs = [SimpleNamespace(start=0.0, end=8.0, text="字" * 23, words=words),
+            SimpleNamespace(start=8.5, end=11.5, text="您好", words=[])]
+    diar = embedded.diarize(signal, speech=[Span(start=0.0, end=8.0), Span(start=8.5, end=11.5)])
+    refined = refine_with_segments(diar, segs)
+    edges = {round(w.start, 3) for w in words} | {round(w.end, 3) for w in words}
+    inside = [t for t in refined.turns if t.end <= 8.0 + 1e-6]
+    assert len({t.speaker for t in inside}) == 2  # the change was found
+    for t in inside[1:]:
+        assert round(t.start, 3) in edges, t
+    assert not any(w.start < t.start < w.end for w in words for t in refined.turns)
+    assert abs(inside[1].start - 4.0) <= 0.5
