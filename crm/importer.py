@@ -42,6 +42,9 @@ from crm import errors, services
 from crm.models import Customer, CustomerCreate, CustomerKind, CustomerPhone
 from crm.phone import normalize_phone
 from crm.schemas import ImportResult, ImportRowResult
+from crm.services.cards import _parse_gender
+from crm.services.clock import _at
+from crm.services.customers import _phone_owner
 
 COLUMNS = {
     "code": "code", "客户编号": "code", "编号": "code",
@@ -103,7 +106,7 @@ def _parse_row(raw: dict[str, str]) -> tuple[dict, list[str]]:
             fields[key] = row[key]
     if row.get("gender"):
         try:
-            fields["gender"] = services._parse_gender(row["gender"])
+            fields["gender"] = _parse_gender(row["gender"])
         except errors.InvalidValue:
             raise ValueError(f"性别无效 / invalid gender: {row['gender']!r}") from None
     if row.get("birth_date"):
@@ -178,7 +181,7 @@ def import_customers_csv(session: Session, *, data: str | bytes | Path, at: date
                 if number in claimed_phones:
                     raise ValueError(f"电话 {number} 与第{claimed_phones[number]}行重复 / phone also on row {claimed_phones[number]}")
                 claimed_phones[number] = line
-                owner = services._phone_owner(session, number)
+                owner = _phone_owner(session, number)
                 if owner is not None and (existing is None or owner.id != existing.id):
                     raise ValueError(f"电话 {number} 已属于客户「{owner.name}」 / phone belongs to customer {owner.code}")
             card = fields.get("member_card_no")
@@ -201,7 +204,7 @@ def _match_existing(session: Session, *, code: str | None, fields: dict, phones:
     if code:
         return session.exec(select(Customer).where(Customer.code == code)).first()
     if phones:
-        return services._phone_owner(session, normalize_phone(phones[0]))
+        return _phone_owner(session, normalize_phone(phones[0]))
     return session.exec(select(Customer).where(Customer.kind == fields["kind"], Customer.name == fields["name"])).first()
 
 
@@ -217,7 +220,7 @@ def _apply(session: Session, plans: list, at: datetime | None) -> ImportResult:
         new_phones = [p for p in phones if normalize_phone(p) not in have]
         if changed:
             existing.sqlmodel_update(changed)
-            existing.updated_at = services._at(at)
+            existing.updated_at = _at(at)
             session.add(existing)
         for p in new_phones:
             services.add_phone(session, customer_id=existing.id, phone=p)
