@@ -70,12 +70,37 @@ def _label_at(turns: Sequence[Turn], start: float, end: float) -> str | None:
     return min(turns, key=lambda t: min(abs(t.start - mid), abs(t.end - mid))).speaker
 
 
-def _labelled_segments(diarization: Diarization, segments: Sequence[SegmentLike]) -> list[tuple[str, SegmentLike]]:
+@dataclass(frozen=True)
+class _Run:
+    """A stretch of one ASR segment said by one diarization label (what the role evidence reads)."""
+
+    start: float
+    end: float
+    text: str
+
+
+def _labelled_segments(diarization: Diarization, segments: Sequence[SegmentLike]) -> list[tuple[str, _Run]]:
+    """Each segment's words grouped into runs of one label. A transcription window spans both
+    parties on a mono call (the agent's greeting and the customer's reply): labelled as a whole,
+    the greeting's brand and work number would count for whoever spoke longer in the window."""
     out = []
     for seg in sorted(segments, key=lambda s: s.start):
-        label = _label_at(diarization.turns, seg.start, seg.end)
-        if label is not None and seg.text.strip():
-            out.append((label, seg))
+        if not seg.text.strip():
+            continue
+        if not seg.words:
+            label = _label_at(diarization.turns, seg.start, seg.end)
+            if label is not None:
+                out.append((label, _Run(seg.start, seg.end, seg.text)))
+            continue
+        runs: list[tuple[str | None, list[WordLike]]] = []
+        for word in seg.words:
+            label = _label_at(diarization.turns, word.start, word.end)
+            if runs and runs[-1][0] == label:
+                runs[-1][1].append(word)
+            else:
+                runs.append((label, [word]))
+        out += [(label, _Run(words[0].start, words[-1].end, _join(words))) for label, words in runs
+                if label is not None and _join(words).strip()]
     return out
 
 

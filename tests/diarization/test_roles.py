@@ -117,3 +117,18 @@ def test_diarize_call_puts_backend_and_role_info_together():
     assert set(result.info) >= {"backend", "speakers", "agent_label", "role_confidence", "role_reason", "der"}
     assert [u.speaker for u in result.utterances] == ["customer", "agent"]
     assert result.speech["agent"][0].start == 1.5
+
+
+def test_the_greeting_counts_for_its_speaker_when_one_window_holds_both_parties():
+    # Context windows on a mono call span the agent's greeting and the customer's longer reply in
+    # one ASR segment; labelled as a whole it went to the customer, and every rule was judged on
+    # the wrong person's words (demo call07 as a mono mix, at role confidence 0.99).
+    greeting = [Word(start=0.5 + 0.3 * i, end=0.8 + 0.3 * i, text=ch) for i, ch in enumerate("早上好夜郎印象酒店我是二一五号")]
+    reply = [Word(start=6.0 + 0.4 * i, end=6.35 + 0.4 * i, text=ch) for i, ch in enumerate("你好我是遵义市文化旅游局的姓刘我们要开一个会")]
+    diar = Diarization(backend="test", turns=[Turn(start=0.5, end=5.0, speaker="S1"), Turn(start=6.0, end=15.0, speaker="S0")])
+    segs = [Seg(0.5, 15.0, "早上好夜郎印象酒店我是二一五号你好我是遵义市文化旅游局的姓刘我们要开一个会", greeting + reply)]
+    roles = assign_roles(diar, segs, INBOUND)
+    assert roles.agent_label == "S1" and "brand" in roles.reason
+    utterances = assign_speakers(segs, diar, roles)
+    assert utterances[0].speaker == "agent" and utterances[0].text.startswith("早上好")
+    assert utterances[-1].speaker == "customer"
