@@ -361,13 +361,22 @@ def crm(name: str, **kwargs):
     return _crm(name, **kwargs)
 
 
+@st.cache_data(ttl=TTL)
+def _search_customers(query: str) -> list[dict]:
+    with session() as s:
+        return crm_panel.search_customers(s, query=query)
+
+
 def search_customers(query: str) -> list[dict]:
-    return crm("search_customers", query=query)
+    """The same search as ``GET /api/crm/customers?q=`` (CRM readers only)."""
+    check(policy.CRM_READ)
+    return _search_customers(query)
 
 
 def run_rebates(month: str) -> list[dict]:
+    """The same run as ``POST /api/crm/month-end/{month}/rebates``; a refusal raises ``CrmRefused``."""
     check(policy.CRM_MONTH_END)
     with session() as s:
-        rows = crm_panel.call_service(s, "run_month_end_rebates", month=month)
+        rows = crm_panel.run_month_end_rebates(s, month=month)
     changed()
     return rows

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from qa_engine.api.demo import DEMO_PHONE, seed_crm_customer
 from qa_engine.storage.db import session_scope
 
@@ -40,3 +42,56 @@ def test_unknown_number_is_404_and_agents_cannot_browse_the_crm(client, login):
     agent = login("agent108")
     assert client.post("/api/crm/customers/lookup", json={"phone": DEMO_PHONE}, headers=agent).status_code == 403
     assert client.get("/api/crm/customers/by-call/C1", headers=agent).status_code == 403
+
+
+def test_customer_search_is_for_crm_readers_and_masks_phones_without_pii_read(client, login, db):
+    with session_scope(db) as session:
+        seed_crm_customer(session)
+    r = client.get("/api/crm/customers", params={"q": "黔途"}, headers=login("inspector"))
+    assert r.status_code == 200, r.text
+    (hit,) = r.json()
+    assert hit["kind_label"] == "商务协议客户" and hit["contact_person"] == "王建国" and hit["phones"] == [DEMO_PHONE]
+    masked = client.get("/api/crm/customers", params={"q": "王建国"}, headers=login("trainer")).json()
+    assert [h["code"] for h in masked] == [hit["code"]] and DEMO_PHONE not in masked[0]["phones"]
+    assert client.get("/api/crm/customers", params={"q": "无此客户"}, headers=login("inspector")).json() == []
+    assert client.get("/api/crm/customers", params={"q": "黔途"}, headers=login("agent108")).status_code == 403
+
+
+def _unit_with_october_consumption(session) -> None:
+    """A government unit with a VIP card and 2025-10 consumption on account: 300 yuan to rebate."""
+    from crm import services as crm
+    from crm.models import CustomerCreate, CustomerKind, StaffCreate, StaffRole
+    from crm.schemas import BuyerRegistration
+
+    staff = crm.create_staff(session, staff_in=StaffCreate(code="S-UNIT", name="赵销售", role=StaffRole.sales))
+    unit = crm.create_customer(session, customer_in=CustomerCreate(kind=CustomerKind.government, name="遵义市文化旅游局",
+                                                                   phones=["15900003690"]))
+    crm.draw_cards(session, salesperson_ref=staff.id, face_value_yuan=10000, count=1)
+    registration = BuyerRegistration(company="遵义市文化旅游局", address="遵义市汇川区人民路 1 号", name="陈主任", gender="male",
+                                     contact="15900003690", birth_date=datetime(1975, 3, 2).date())
+    crm.sell_card(session, customer_id=unit.id, salesperson_ref=staff.id, face_value_yuan=10000, registration=registration,
+                  at=datetime(2025, 9, 20))
+    crm.record_unit_consumption(session, customer_id=unit.id, category="rooms", walk_in_fen=150_000, agreement_fen=120_000,
+                                at=datetime(2025, 10, 15, 12))
+
+
+def test_month_end_rebates_run_once_for_month_end_roles(client, login, db):
+    with session_scope(db) as session:
+        _unit_with_october_consumption(session)
+    url = "/api/crm/month-end/2025-10/rebates"
+    for role in ("agent108", "trainer", "inspector"):
+        assert client.post(url, headers=login(role)).status_code == 403, role
+    r = client.post(url, headers=login("supervisor"))
+    assert r.status_code == 200, r.text
+    (row,) = r.json()
+    assert row["status"] == "paid" and row["rebate_fen"] == 30_000 and row["sub_card_no"]
+    again = client.post(url, headers=login("supervisor")).json()
+    assert [x["status"] for x in again] == ["already_paid"]
+
+
+def test_month_end_refusals(client, login):
+    h = login("supervisor")
+    this_month = datetime.now().strftime("%Y-%m")
+    r = client.post(f"/api/crm/month-end/{this_month}/rebates", headers=h)
+    assert r.status_code == 409 and "month-end cannot run" in r.json()["detail"]
+    assert client.post("/api/crm/month-end/2025-13/rebates", headers=h).status_code == 422

@@ -14,6 +14,10 @@ class CrmUnavailable(RuntimeError):
     """The crm package (or the function asked for) is not installed in this build."""
 
 
+class CrmRefused(RuntimeError):
+    """The CRM refused the operation; the message is its own ("<中文> / <English>") and nothing was written."""
+
+
 def _crm() -> ModuleType:
     try:
         from crm import services
@@ -61,3 +65,21 @@ def customer_panel(session: Session, *, phone: str) -> dict | None:
 def call_service(session: Session, name: str, **kwargs):
     """Any other read-only CRM service by name (search, profile, reports), as JSON-ready data."""
     return _json(_call(name, session, **kwargs))
+
+
+def search_customers(session: Session, *, query: str, limit: int = 50) -> list[dict]:
+    """Customers whose name, company, contact, codes, VIP card number or phone contains ``query``, each
+    with its kind label and phone numbers (primary first)."""
+    crm = _crm()
+    found = crm.search_customers(session, query=query, limit=limit)
+    return [_json(crm.customer_public(session, customer=c)) for c in found]
+
+
+def run_month_end_rebates(session: Session, *, month: str) -> list[dict]:
+    """Pay the month's government-unit rebates (idempotent: a second run reports ``already_paid``).
+    Flushes, never commits: the caller commits. A refusal (the month is not over) is :class:`CrmRefused`."""
+    crm_error, _not_found = _errors()
+    try:
+        return _json(_call("run_month_end_rebates", session, month=month))
+    except crm_error as exc:
+        raise CrmRefused(str(exc)) from exc
