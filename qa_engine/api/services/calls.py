@@ -10,6 +10,8 @@ from sqlmodel import Session, select
 
 from qa_engine import pii
 from qa_engine.api.services import catalog
+from qa_engine.api.services.findings import analysis_findings
+from qa_engine.api.services.review import review_state
 from qa_engine.api.services.search_hits import page_hits
 from qa_engine.storage import search
 from qa_engine.storage.app_models import Review
@@ -156,10 +158,8 @@ def call_detail(session: Session, *, call: Call, ruleset_version: str | None = N
                 analysis_id: int | None = None) -> dict:
     """Everything the review page needs: record, transcript, metrics, findings (with verdicts), scores.
     The current analysis unless ``analysis_id`` or ``ruleset_version`` (its newest revision) names another."""
-    from qa_engine.api.services.review import review_state
-
     analysis = _pick_analysis(session, call, ruleset_version, analysis_id)
-    findings = _findings(session, analysis.id) if analysis else []
+    findings = analysis_findings(session, analysis.id) if analysis else []
     review = review_state(session, call=call, findings=findings,
                           ruleset_version=analysis.ruleset_version if analysis else None)
     metrics = session.get(MetricsRow, call.id)
@@ -205,25 +205,6 @@ def _analysis_dict(a: Analysis | None) -> dict | None:
             "section_scores": [{"section": name, "title_en": titles.get(name, name), "score": value}
                                for name, value in sections],
             "zeroed_by": a.zeroed_by, "created_at": a.created_at}
-
-
-def _findings(session: Session, analysis_id: int) -> list[dict]:
-    from qa_engine.storage.app_models import FindingVerdict
-
-    rows = session.exec(select(FindingRow, FindingVerdict).outerjoin(FindingVerdict, FindingVerdict.finding_id == FindingRow.id)
-                        .where(FindingRow.analysis_id == analysis_id).order_by(FindingRow.id))
-    titles = catalog.rule_titles()
-    return [catalog.with_title(_finding_dict(f, v), titles) for f, v in rows]
-
-
-def _finding_dict(f: FindingRow, v) -> dict:
-    return {
-        "id": f.id, "rule_id": f.rule_id, "outcome": f.outcome, "message": f.message, "evidence": f.evidence,
-        "section": f.section, "weight": f.weight, "critical": f.critical, "rule_version": f.rule_version,
-        "rule_hash": f.rule_hash,
-        "verdict": None if v is None else {"verdict": v.verdict, "human_outcome": v.human_outcome,
-                                           "comment": v.comment, "reviewer": v.reviewer, "at": v.updated_at},
-    }
 
 
 def agent_ids(session: Session) -> list[str]:

@@ -9,9 +9,13 @@ from types import SimpleNamespace
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from qa_engine.api.services import catalog
+from qa_engine.api.services.findings import analysis_findings
+from qa_engine.rules import score_call
 from qa_engine.storage.app_models import AuditLog, FindingVerdict, ManualDeduction, ManualDeductionCreate, Review
 from qa_engine.storage.audit import audit
 from qa_engine.storage.models import Analysis, Call, FindingRow, utcnow
+from qa_engine.types import Finding
 
 VERDICTS = ("confirmed", "overturned")
 _FLIP = {"fail": "pass", "pass": "fail", "n/a": "n/a"}
@@ -95,8 +99,6 @@ def deductions(session: Session, *, call: Call) -> list[ManualDeduction]:
 def human_findings(findings: list[dict]) -> list:
     """The findings as the inspector sees them: a verdict's human outcome replaces the automatic one
     (an overturned fail becomes pass, an overturned pass becomes fail, or the outcome the inspector gave)."""
-    from qa_engine.types import Finding
-
     out = []
     for f in findings:
         outcome = f["verdict"]["human_outcome"] if f.get("verdict") else f["outcome"]
@@ -116,9 +118,6 @@ def _fallback_ruleset(findings: list) -> SimpleNamespace:
 def rescore(findings: list[dict], ruleset_version: str | None = None):
     """The rule engine's own score (``qa_engine.rules.score_call``) of the findings after the human
     verdicts, with the ruleset of ``ruleset_version`` when it loads, else the current one."""
-    from qa_engine.api.services import catalog
-    from qa_engine.rules import score_call
-
     human = human_findings(findings)
     ruleset = catalog.ruleset_for(ruleset_version) or _fallback_ruleset(human)
     return score_call(ruleset, human)
@@ -130,10 +129,8 @@ def suggested_score(session: Session, *, call: Call, findings: list[dict] | None
     between 0 and 100; 0 while a critical rule still fails (automatic or by the inspector). None for a
     call the engine did not score until the inspector gives a verdict."""
     if findings is None:
-        from qa_engine.api.services.calls import _findings
-
         analysis = session.get(Analysis, call.current_analysis_id) if call.current_analysis_id else None
-        findings = _findings(session, analysis.id) if analysis else []
+        findings = analysis_findings(session, analysis.id) if analysis else []
         ruleset_version = ruleset_version or (analysis.ruleset_version if analysis else None)
     if call.score is None and not findings:
         return None
@@ -241,8 +238,6 @@ def rule_agreement(session: Session, *, date_from: date | None = None, date_to: 
     for row in table.values():
         row["agreement"] = round(row["confirmed"] / row["reviewed"], 3) if row["reviewed"] else None
         row["trusted"] = row["reviewed"] >= min_reviews and (row["agreement"] or 0) >= trust_level
-    from qa_engine.api.services import catalog
-
     titles = catalog.rule_titles()
     return [catalog.with_title(r, titles)
             for r in sorted(table.values(), key=lambda r: (r["agreement"] if r["agreement"] is not None else 1, r["rule_id"]))]
