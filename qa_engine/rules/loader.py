@@ -23,6 +23,7 @@ from pydantic import BaseModel, ValidationError
 
 from qa_engine.rules.errors import CompileError, RuleError, RuleSetError
 from qa_engine.rules.operators import Compiler, Evaluator
+from qa_engine.rules.params import substitute_params
 from qa_engine.rules.phrases import PhraseIndex, PhraseList
 from qa_engine.rules.schema import (ListFile, MacrosFile, MessageSet, RuleFile, RulesetFile,
                                     ScorecardFile)
@@ -160,22 +161,6 @@ def _validated(path: Path, model: type[BaseModel]) -> tuple[Any, str]:
         return model.model_validate(data), text
     except ValidationError as exc:
         raise _schema_error(path, text, exc, model) from exc
-
-
-def substitute_params(node: Any, params: dict, loc: tuple) -> Any:
-    """Replace ``"$name"`` strings by the rule's params (the whole string must be the reference)."""
-    if isinstance(node, str) and node.startswith("$") and len(node) > 1:
-        name = node[1:]
-        if name not in params:
-            close = get_close_matches(name, params, n=1)
-            raise CompileError(loc, f"unknown parameter '${name}'",
-                               f"did you mean `${close[0]}`?" if close else "declare it under `params:`")
-        return params[name]
-    if isinstance(node, dict):
-        return {k: substitute_params(v, params, loc + (k,)) for k, v in node.items()}
-    if isinstance(node, list):
-        return [substitute_params(v, params, loc + (i,)) for i, v in enumerate(node)]
-    return node
 
 
 # --------------------------------------------------------------------------------------------

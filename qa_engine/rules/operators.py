@@ -29,8 +29,9 @@ from qa_engine.rules import text as T
 from qa_engine.rules.context import CallView, Event, Scope, intern_key, trusted_evidence
 from qa_engine.rules.errors import CompileError
 from qa_engine.rules.numbers import near_numbers, numbers_in, same_number, spoken_forms, syllable_codes
+from qa_engine.rules.params import substitute_params
 from qa_engine.rules.phrases import PhraseList
-from qa_engine.types import AudioCheck, Evidence, Overlap
+from qa_engine.types import AudioCheck, CallMetrics, Evidence, Overlap, SpeakerMetrics
 
 
 @dataclass(slots=True)
@@ -237,8 +238,6 @@ def build_macro(value, compiler, loc):
                            f"did you mean `{close[0]}`?" if close else "define it in rules/macros.yaml")
     if value in compiler._macro_stack:
         raise CompileError(loc, f"macro '{value}' uses itself", "remove the cycle")
-    from qa_engine.rules.loader import substitute_params
-
     macro = compiler.macros[value]
     params = {**macro.get("params", {}), **compiler.params}
     expr = substitute_params(macro["expr"], params, loc)
@@ -763,8 +762,6 @@ class MetricArgs(Compare):
     @field_validator("name")
     @classmethod
     def _known(cls, v):
-        from qa_engine.types import CallMetrics, SpeakerMetrics
-
         head, _, tail = v.partition(".")
         if head in ("agent", "customer") and tail in SpeakerMetrics.model_fields:
             return v
