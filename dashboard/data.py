@@ -247,8 +247,16 @@ def reopen(call_id: str) -> None:
     _review_write(call_id, review_svc.reopen)
 
 
-@st.cache_data(ttl=TTL)
 def audit(call_id: str) -> list[dict]:
+    """A call's audit history, as the API's ``GET /api/calls/{id}/audit``: team readers only,
+    redacted for roles without ``pii.read`` (checked per user, outside the shared cache)."""
+    check(policy.REPORTS_TEAM)
+    rows = _audit_rows(call_id)
+    return rows if can(policy.PII_READ) else [pii.redact_audit(a) for a in rows]
+
+
+@st.cache_data(ttl=TTL)
+def _audit_rows(call_id: str) -> list[dict]:
     with session() as s:
         call = calls_svc.get_call(s, call_id=call_id)
         return [a.model_dump() for a in review_svc.audit_history(s, call=call)]

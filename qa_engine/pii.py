@@ -124,6 +124,33 @@ def redact_call_detail(detail: dict) -> dict:
     }
 
 
+# Audit detail keys whose values are caller numbers, and keys of values that are nobody's business
+# but the people allowed to read personal data (a failed login's client address).
+_NUMBER_KEYS = ("customer_number", "caller", "phone", "mobile")
+_HIDDEN_KEYS = frozenset({"client"})
+HIDDEN = "＊＊＊"
+
+
+def redact_audit(entry: dict) -> dict:
+    """An audit row (``AuditPublic`` fields) as a role without PII_READ sees it: caller numbers masked
+    (``mask_phone``), every other text redacted (``redact``), anywhere in ``detail`` (upload and
+    correction records nest); a failed login's user name and client address hidden. A new dict."""
+    out = dict(entry, detail=_redact_value(entry.get("detail") or {}))
+    if entry.get("entity") == "login":  # the name typed at a failed login may be a password or a phone
+        out.update(username=HIDDEN, entity_id=HIDDEN)
+    return out
+
+
+def _redact_value(value, key: str = ""):
+    if isinstance(value, dict):
+        return {k: HIDDEN if k in _HIDDEN_KEYS else _redact_value(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_value(v, key) for v in value]
+    if isinstance(value, str):
+        return mask_phone(value) if key.endswith(_NUMBER_KEYS) else redact(value)
+    return value
+
+
 def _redact_finding(f: dict) -> dict:
     evidence = [dict(e, text=redact(e["text"])) if isinstance(e.get("text"), str) else e for e in f.get("evidence") or []]
     return dict(f, message=redact(f.get("message") or ""), evidence=evidence)

@@ -245,6 +245,8 @@ with main:
                     data.finalise(call_id, final, note)
                     st.rerun()
 
-    with st.expander(t("audit")):
-        for a in data.audit(call_id):
-            st.caption(f"{ui.local_time(a['at'])} · {a['username']} · {a['action']} · {a['detail']}")
+    # Team readers only, as the API: the history names colleagues and (in upload records) the caller.
+    if data.can(policy.REPORTS_TEAM):
+        with st.expander(t("audit")):
+            for a in data.audit(call_id):
+                st.caption(f"{ui.local_time(a['at'])} · {a['username']} · {a['action']} · {a['detail']}")

@@ -48,3 +48,21 @@ def test_coaching_moments_mask_the_number_for_trainers(page, spoken_number):
     at = page("coaching", user="trainer")
     text = texts(at)
     assert "我的手机是138****5678" in text and SPOKEN not in text
+
+
+def _audited_upload(settings) -> None:
+    from qa_engine.storage.audit import audit
+
+    with session_scope(settings) as session:
+        call = session.exec(select(Call).where(Call.call_id == "DEMO001")).one()
+        audit(session, username="inspector", action="call.upload", entity="job", entity_id="j1", call_pk=call.id,
+              detail={"record": {"call_id": "DEMO001", "customer_number": "13912345678"}})
+
+
+def test_the_change_history_masks_the_caller_for_trainers_and_is_hidden_from_agents(page, dash_db):
+    _audited_upload(dash_db)
+    trainer = texts(page("call_review", user="trainer", call_id="DEMO001"))
+    assert "修改记录" in trainer and "139****5678" in trainer and "13912345678" not in trainer
+    agent = texts(page("call_review", user="agent108", call_id="DEMO001"))
+    assert "修改记录" not in agent and "139****5678" not in agent and "13912345678" not in agent
+    assert "13912345678" in texts(page("call_review", user="inspector", call_id="DEMO001"))

@@ -5,7 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, status
 
-from qa_engine.api.deps import AnyUser, Reviewer, RowId, SessionDep, TeamReader, visible_call
+from qa_engine import pii, policy
+from qa_engine.api.deps import Reviewer, RowId, SessionDep, TeamReader, visible_call
 from qa_engine.api.schemas import AgreementRow, AuditPublic, FinaliseIn, ReviewPublic, VerdictIn, VerdictPublic
 from qa_engine.api.services import review as svc
 from qa_engine.storage.app_models import ManualDeductionCreate, ManualDeductionPublic
@@ -79,15 +80,22 @@ def reopen(session: SessionDep, user: Reviewer, call_id: str, body: FinaliseIn):
     return _review_public(call, review)
 
 
+def _audit_for(user, rows) -> list[dict]:
+    """Audit rows as ``user`` may read them: redacted for roles without ``pii.read`` (upload and
+    correction records hold the caller's number; failed logins the client address)."""
+    out = [AuditPublic.model_validate(r, from_attributes=True).model_dump() for r in rows]
+    return out if policy.allows(user.role, policy.PII_READ) else [pii.redact_audit(e) for e in out]
+
+
 @router.get("/calls/{call_id}/audit", response_model=list[AuditPublic])
-def call_audit(session: SessionDep, user: AnyUser, call_id: str):
-    """Every change to this call's review: who, when, what."""
-    return svc.audit_history(session, call=visible_call(session, user, call_id))
+def call_audit(session: SessionDep, user: TeamReader, call_id: str):
+    """Every change to this call's review: who, when, what (team readers; agents have appeals)."""
+    return _audit_for(user, svc.audit_history(session, call=visible_call(session, user, call_id)))
 
 
 @router.get("/audit", response_model=list[AuditPublic])
-def all_audit(session: SessionDep, _user: TeamReader, limit: Annotated[int, Query(ge=1, le=2000)] = 200):
-    return svc.audit_history(session, limit=limit)
+def all_audit(session: SessionDep, user: TeamReader, limit: Annotated[int, Query(ge=1, le=2000)] = 200):
+    return _audit_for(user, svc.audit_history(session, limit=limit))
 
 
 @router.get("/review/agreement", response_model=list[AgreementRow])
