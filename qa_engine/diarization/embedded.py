@@ -28,6 +28,8 @@ from qa_engine.types import Span
 SAMPLE_RATE = 16000
 HOP = 160  # 10 ms frames
 BACKEND = "embedded"
+# A pause this long between two words ends a sentence when turns are snapped to the transcript.
+SENTENCE_PAUSE_S = 0.3
 
 
 @dataclass(frozen=True)
@@ -375,26 +377,30 @@ def _rename_by_appearance(turns: list[Turn]) -> list[Turn]:
 
 # --- refinement with the transcript ---------------------------------------------------------------------------
 
-def refine_with_segments(diarization: Diarization, asr_segments: Sequence[SegmentLike], *, dominance: float = 0.7) -> Diarization:
+def refine_with_segments(diarization: Diarization, asr_segments: Sequence[SegmentLike], *, dominance: float = 0.7,
+                         pause_s: float = SENTENCE_PAUSE_S) -> Diarization:
     """Snap turns to the transcript: a sentence mostly (≥ ``dominance``) spoken by one label is
     given wholly to that label, and each word inside a mixed sentence to the label it overlaps most.
 
     Speaker changes rarely happen inside a recognised sentence, so the minority parts of a sentence
-    are usually window noise at a turn boundary. Turns outside every sentence are kept as they are.
+    are usually window noise at a turn boundary. A sentence is a run of an ASR segment's words
+    without a pause longer than ``pause_s``: a segment is a transcription window of up to 28 s that
+    spans pauses and, on a mono call, both parties. Turns outside every sentence are kept as they are.
     """
     turns = sorted(diarization.turns, key=lambda t: t.start)
     if not turns or not asr_segments:
         return diarization
     pieces: list[Turn] = []
-    for seg in sorted(asr_segments, key=lambda s: s.start):
-        share = speaker_overlap(turns, seg.start, seg.end)
+    for start, end, words in (sent for seg in sorted(asr_segments, key=lambda s: s.start)
+                              for sent in _sentences(seg, pause_s)):
+        share = speaker_overlap(turns, start, end)
         if not share:
             continue
         best = max(share, key=share.get)
-        if share[best] >= dominance * sum(share.values()) or not seg.words:
-            pieces.append(Turn(start=seg.start, end=seg.end, speaker=best))
+        if share[best] >= dominance * sum(share.values()) or not words:
+            pieces.append(Turn(start=start, end=end, speaker=best))
             continue
-        for word in seg.words:
+        for word in words:
             w_share = speaker_overlap(turns, word.start, word.end) or {_nearest_label(turns, word.start, word.end): 1.0}
             pieces.append(Turn(start=word.start, end=word.end, speaker=max(w_share, key=w_share.get)))
     covered = [(p.start, p.end) for p in pieces]
@@ -403,6 +409,19 @@ def refine_with_segments(diarization: Diarization, asr_segments: Sequence[Segmen
             pieces.append(Turn(start=part[0], end=part[1], speaker=t.speaker))
     return Diarization(turns=_merge_adjacent([p for p in pieces if p.end > p.start], gap_s=0.05),
                        backend=diarization.backend, method=diarization.method, separation=diarization.separation)
+
+
+def _sentences(seg: SegmentLike, pause_s: float) -> list[tuple[float, float, list]]:
+    """The segment's words split at pauses longer than ``pause_s`` (start, end, words); a segment
+    without words is one sentence."""
+    if not seg.words:
+        return [(seg.start, seg.end, [])]
+    groups: list[list] = [[seg.words[0]]]
+    for word in seg.words[1:]:
+        if word.start - groups[-1][-1].end > pause_s:
+            groups.append([])
+        groups[-1].append(word)
+    return [(g[0].start, g[-1].end, g) for g in groups]
 
 
 def _nearest_label(turns: list[Turn], start: float, end: float) -> str:

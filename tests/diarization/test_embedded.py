@@ -69,6 +69,17 @@ def test_refinement_splits_a_mixed_sentence_at_words():
     assert refined.turns[0].end <= 1.6 and refined.turns[1].start >= 1.4
 
 
+def test_refinement_reads_sentences_not_whole_transcription_windows():
+    # A transcription window (up to 28 s) spans the agent's sentence, a pause and the customer's
+    # short reply. Given whole to the window's majority speaker, the reply and the pause became the
+    # agent's (DER 11 % on the demo mono mixes); a sentence ends at a pause between words.
+    diar = Diarization(backend="embedded", turns=[Turn(start=0, end=4.0, speaker="S0"), Turn(start=5.0, end=6.0, speaker="S1")])
+    words = [Word(start=0.5 * i, end=0.5 * i + 0.45, text="字") for i in range(8)] + \
+            [Word(start=5.0, end=5.5, text="好"), Word(start=5.5, end=6.0, text="的")]
+    refined = refine_with_segments(diar, [Seg(0.0, 6.0, "字" * 8 + "好的", words)])
+    assert [(t.start, t.end, t.speaker) for t in refined.turns] == [(0.0, 4.0, "S0"), (5.0, 6.0, "S1")]
+
+
 def _tone(duration: float, freq: float = 450.0) -> np.ndarray:
     t = np.arange(int(duration * SR)) / SR
     return (0.1 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
