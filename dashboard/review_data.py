@@ -8,7 +8,7 @@ import streamlit as st
 from sqlmodel import select
 
 from dashboard.data import TTL, can, changed, check, session, settings, user
-from qa_engine import policy
+from qa_engine import pii, policy
 from qa_engine.api.services import appeals as appeal_svc
 from qa_engine.api.services import calibration as calib_svc
 from qa_engine.api.services import calls as calls_svc
@@ -28,11 +28,13 @@ def _appeals(status: str | None, agent_id: str | None, call_id: str | None) -> l
 
 
 def appeals(status: str | None = None, call_id: str | None = None) -> list[dict]:
-    """Appeals, newest first; an agent's own only."""
+    """Appeals, newest first; an agent's own only; redacted as the API does for roles without
+    ``pii.read`` (after the shared cache, which holds them whole)."""
     agent = policy.own_agent_id(user().get("role"), user().get("agent_id"), None)
     if user().get("role") == "agent" and not agent:
         return []
-    return _appeals(status, agent, call_id)
+    rows = _appeals(status, agent, call_id)
+    return rows if can(policy.PII_READ) else [pii.redact_appeal(a) for a in rows]
 
 
 def file_appeal(call_id: str, finding_id: int, reason: str) -> None:

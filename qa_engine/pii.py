@@ -124,6 +124,13 @@ def redact_call_detail(detail: dict) -> dict:
     }
 
 
+def redact_appeal(appeal: dict) -> dict:
+    """An appeal (``services.appeals.list_appeals``) as a role without PII_READ sees it: the finding's
+    message, the agent's reason and the decision's comment redacted. A new dict."""
+    return dict(appeal, **{k: redact(appeal[k]) for k in ("finding_message", "reason", "decision_comment")
+                           if isinstance(appeal.get(k), str)})
+
+
 # Audit detail keys whose values are caller numbers, and keys of values that are nobody's business
 # but the people allowed to read personal data (a failed login's client address).
 _NUMBER_KEYS = ("customer_number", "caller", "phone", "mobile")

@@ -143,3 +143,21 @@ def test_appeals_are_audited(client, login):
         ("appeal.overturned", "inspector"), ("finding.overturned", "inspector"), ("appeal.create", "agent108")]
     assert log[2]["detail"]["reason"] == "我问了“还有什么可以帮您”"
     assert log[0]["detail"]["score_before"] == 94.6 and log[0]["detail"]["score_after"] == 100.0
+
+
+def test_appeals_show_phone_numbers_masked_to_roles_without_pii_read(client, login, db):
+    from qa_engine.storage.models import FindingRow
+
+    appeal = _appeal(client, login, reason="客户说他的手机是13912345678").json()
+    assert "13912345678" not in str(appeal) and "139****5678" in appeal["reason"]
+    with session_scope(db) as s:
+        finding = s.get(FindingRow, appeal["finding_id"])
+        finding.message = "未询问其他需求（客户13800001111）"
+        s.add(finding)
+    for user in ("agent108", "trainer"):
+        for url in ("/api/appeals", "/api/calls/C2/appeals"):
+            row = client.get(url, headers=login(user)).json()[0]
+            assert row["reason"] == "客户说他的手机是139****5678", (user, url)
+            assert row["finding_message"] == "未询问其他需求（客户138****1111）", (user, url)
+    row = client.get("/api/appeals", headers=login("inspector")).json()[0]
+    assert "13912345678" in row["reason"] and "13800001111" in row["finding_message"]

@@ -100,3 +100,14 @@ def test_calibration_report_renders_with_drift(page, dash_db):
     people = at.dataframe[0].value
     drifting = dict(zip(people["质检员"], people["偏离"]))
     assert drifting == {"admin": "⚠️", "inspector": "", "supervisor": ""}
+
+
+def test_agents_see_phone_numbers_in_appeals_masked_and_inspectors_in_full(page, dash_db):
+    with session_scope(dash_db) as s:
+        appeal_svc.file_appeal(s, call=get_call(s, call_id="DEMO001"),
+                               finding_id=_finding_id(dash_db, "DEMO001", "talk.banned_phrases"),
+                               reason="客户手机13912345678", username="agent108", agent_id="108", window_days=7)
+    for name in ("call_review", "appeals"):
+        at = page(name, user="agent108", call_id="DEMO001")
+        assert "139****5678" in texts(at) and "13912345678" not in texts(at), name
+    assert "13912345678" in texts(page("appeals", user="inspector"))

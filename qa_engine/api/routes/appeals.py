@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, status
 
+from qa_engine import pii, policy
 from qa_engine.api.appeal_schemas import AppealIn, AppealPublic, DecisionIn
 from qa_engine.api.deps import (
     AnyUser,
@@ -27,6 +28,12 @@ def _http(exc: Exception) -> HTTPException:
     return HTTPException(code, str(exc))
 
 
+def _for(user, rows: list[dict]) -> list[dict]:
+    """Appeals as ``user`` may read them: finding messages and reasons quote the call, so they are
+    redacted for roles without ``pii.read`` (agents, trainers)."""
+    return rows if policy.allows(user.role, policy.PII_READ) else [pii.redact_appeal(a) for a in rows]
+
+
 @router.post("/calls/{call_id}/findings/{finding_id}/appeal", response_model=AppealPublic, status_code=201)
 def file_appeal(session: SessionDep, settings: SettingsDep, user: Appellant, call_id: str, finding_id: RowId,
                 body: AppealIn):
@@ -39,20 +46,20 @@ def file_appeal(session: SessionDep, settings: SettingsDep, user: Appellant, cal
     except (svc.AppealError, svc.AppealNotFound) as exc:
         raise _http(exc) from exc
     session.commit()
-    return svc.appeal_dict(session, row)
+    return _for(user, [svc.appeal_dict(session, row)])[0]
 
 
 @router.get("/calls/{call_id}/appeals", response_model=list[AppealPublic])
 def call_appeals(session: SessionDep, user: AnyUser, call_id: str):
     """The call's appeals and their outcomes (an agent: their own calls only)."""
-    return svc.list_appeals(session, call=visible_call(session, user, call_id))
+    return _for(user, svc.list_appeals(session, call=visible_call(session, user, call_id)))
 
 
 @router.get("/appeals", response_model=list[AppealPublic])
 def appeals(session: SessionDep, user: AnyUser, agent_id: str | None = None,
             status_: Annotated[Literal["pending", "upheld", "overturned"] | None, Query(alias="status")] = None):
     """Appeals, newest first; ``status=pending`` is the inspectors' queue. Agents see their own only."""
-    return svc.list_appeals(session, status=status_, agent_id=own_agent_filter(user, agent_id))
+    return _for(user, svc.list_appeals(session, status=status_, agent_id=own_agent_filter(user, agent_id)))
 
 
 @router.post("/appeals/{appeal_id}/decision", response_model=AppealPublic)
@@ -65,4 +72,4 @@ def decide(session: SessionDep, user: AppealJudge, appeal_id: RowId, body: Decis
     except (svc.AppealError, svc.AppealNotFound) as exc:
         raise _http(exc) from exc
     session.commit()
-    return svc.appeal_dict(session, row)
+    return _for(user, [svc.appeal_dict(session, row)])[0]
