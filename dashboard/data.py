@@ -153,7 +153,10 @@ def list_calls(filters: dict, page: int = 1, page_size: int = 50, order: str = "
 
 def calls(filters: dict, **kwargs) -> tuple[list[dict], int]:
     """A page of calls (agents: their own). With ``filters["q"]`` each has its transcript ``hits``, found
-    in the text the user may see (redacted without PII_READ, so hidden digits never match)."""
+    in the text the user may see (redacted without PII_READ, so hidden digits never match). Filtering
+    by the caller's number needs PII_READ, as in the API (it would confirm hidden digits by guessing)."""
+    if filters.get("customer_number"):
+        check(policy.PII_READ)
     items, total = list_calls(dict(filters, agent_id=own_agent(filters.get("agent_id"))), pii_read=can(policy.PII_READ),
                               **kwargs)
     return (items if can(policy.PII_READ) else [pii.redact_call_item(c) for c in items]), total

@@ -70,6 +70,16 @@ def test_call_list_masks_caller_numbers_for_agents_only(client, login):
     assert {c["customer_number"] for c in staff} == {"13900001234"}
 
 
+@pytest.mark.parametrize("role", ["agent108", "trainer"])
+def test_the_caller_number_filter_cannot_confirm_hidden_digits(client, login, role):
+    # 139****1234 is shown; guessing the middle digits must not tell a right guess from a wrong one.
+    for guess in ("13900001234", "13911111234"):
+        r = client.get("/api/calls", params={"customer_number": guess}, headers=login(role))
+        assert r.status_code == 403 and "pii.read" in r.json()["detail"]
+    staff = client.get("/api/calls", params={"customer_number": "13900001234"}, headers=login("inspector")).json()
+    assert staff["total"] > 0 and {c["customer_number"] for c in staff["items"]} == {"13900001234"}
+
+
 def _samples(content: bytes) -> tuple[np.ndarray, int]:
     data, rate = sf.read(io.BytesIO(content), dtype="int16", always_2d=True)
     return data, rate

@@ -66,3 +66,23 @@ def test_the_change_history_masks_the_caller_for_trainers_and_is_hidden_from_age
     agent = texts(page("call_review", user="agent108", call_id="DEMO001"))
     assert "修改记录" not in agent and "139****5678" not in agent and "13912345678" not in agent
     assert "13912345678" in texts(page("call_review", user="inspector", call_id="DEMO001"))
+
+
+def test_the_dashboards_caller_number_filter_needs_pii_read(dash_db):
+    from streamlit.testing.v1 import AppTest
+
+    def list_by_number(role: str):
+        import streamlit as st
+
+        from dashboard import data
+
+        st.session_state["user"] = {"username": role, "role": role, "agent_id": "108" if role == "agent" else None}
+        try:
+            st.write(f"total {data.calls({'customer_number': '13900001234'})[1]}")
+        except Exception as exc:  # noqa: BLE001 (the refusal is what the test reads)
+            st.write(f"refused {type(exc).__name__}")
+
+    for role, expected in (("agent", "refused PermissionDenied"), ("trainer", "refused PermissionDenied")):
+        at = AppTest.from_function(list_by_number, args=(role,), default_timeout=60).run()
+        assert texts(at) == expected, role
+    assert texts(AppTest.from_function(list_by_number, args=("inspector",), default_timeout=60).run()).startswith("total")

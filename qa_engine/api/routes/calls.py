@@ -29,6 +29,10 @@ AUDIO_TYPES = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".m4a": "audio/mp4", "
                ".flac": "audio/flac", ".ogg": "audio/ogg", ".opus": "audio/ogg"}
 
 
+NUMBER_FILTER_REFUSED = ("filtering calls by customer_number needs the pii.read permission: "
+                         "your role sees caller numbers masked")
+
+
 @router.get("/calls", response_model=CallPage)
 def calls(session: SessionDep, user: AnyUser,
           date_from: date | None = None, date_to: date | None = None, agent_id: str | None = None,
@@ -54,6 +58,9 @@ def calls(session: SessionDep, user: AnyUser,
                           outcome=outcome, review_status=review_status, status=status_, customer_number=customer_number,
                           scoring=scoring, rereview=rereview, q=q)
     pii_read = policy.allows(user.role, policy.PII_READ)
+    if customer_number and not pii_read:
+        # Matching a full number against masked rows would confirm the hidden digits, one guess at a time.
+        raise HTTPException(status.HTTP_403_FORBIDDEN, NUMBER_FILTER_REFUSED)
     try:
         items, total = list_calls(session, filters=filters, page=page, page_size=page_size, order=order,
                                   pii_read=pii_read)
