@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import Date, delete, func, or_
+from sqlalchemy import Date, delete, false, func, or_, update
 from sqlmodel import Session, select
 
 from qa_engine.api.services.review import audit
@@ -53,11 +53,25 @@ def apply(session: Session, *, days: int, today: date, dry_run: bool = False) ->
             report.held.append(call.call_id)
             continue
         files = [p for p in _recording_files(call) if p.is_file()]
+        if not dry_run and not _claim(session, call):
+            report.held.append(call.call_id)  # put on hold (or purged by another run) since it was read
+            continue
         report.purged.append(call.call_id)
         report.files += [str(p) for p in files]
         if not dry_run:
             _purge(session, call, files, days)
     return report
+
+
+def _claim(session: Session, call: Call) -> bool:
+    """Mark the call purged unless, since ``due_calls`` read it, someone put it on legal hold or
+    another run purged it: one conditional UPDATE, so no file is deleted on a stale read."""
+    claimed = session.exec(update(Call).where(Call.id == call.id, Call.legal_hold == false(), Call.purged_at.is_(None))
+                           .values(purged_at=utcnow()).execution_options(synchronize_session=False))
+    if claimed.rowcount == 0:
+        session.refresh(call)
+        return False
+    return True
 
 
 def _recording_files(call: Call) -> list[Path]:
@@ -75,8 +89,7 @@ def _purge(session: Session, call: Call, files: list[Path], days: int) -> None:
             # Keep the times (the review history refers to them), drop the quoted words.
             finding.evidence = [{k: v for k, v in e.items() if k != "text"} for e in finding.evidence]
             session.add(finding)
-    call.purged_at = utcnow()
-    session.add(call)
+    session.refresh(call, ["purged_at"])  # as claimed
     audit(session, username=ACTOR, action="call.purge", entity="call", entity_id=call.call_id, call_pk=call.id,
           detail={"retention_days": days, "files": [str(p) for p in files], "utterances": utterances})
 

@@ -143,3 +143,22 @@ def test_cli_dry_run_then_apply(recordings, monkeypatch):
         get_settings.cache_clear()
     assert done.exit_code == 0 and "purged 4" in done.output
     assert all(s["purged"] and not s["file"] for s in _state(recordings).values())
+
+
+def test_a_call_put_on_legal_hold_during_a_run_is_not_purged(recordings, monkeypatch):
+    """The hold is committed by another session after the run read the due calls, before it deletes."""
+    files_of = retention._recording_files
+
+    def hold_c1_meanwhile(call):
+        if call.call_id == "C1":
+            with session_scope(recordings) as other:
+                row = other.exec(select(Call).where(Call.call_id == "C1")).one()
+                retention.set_legal_hold(other, call=row, hold=True, username="inspector", reason="仲裁")
+        return files_of(call)
+
+    monkeypatch.setattr(retention, "_recording_files", hold_c1_meanwhile)
+    report = _apply(recordings)
+    assert report.held == ["C1"] and report.purged == ["C2", "C3"]
+    state = _state(recordings)["C1"]
+    assert state["file"] and state["sidecar"] and state["utterances"] and not state["purged"]
+    assert sorted(_purge_audits(recordings)) == ["C2", "C3"]
