@@ -161,3 +161,29 @@ def test_appeals_show_phone_numbers_masked_to_roles_without_pii_read(client, log
             assert row["finding_message"] == "未询问其他需求（客户138****1111）", (user, url)
     row = client.get("/api/appeals", headers=login("inspector")).json()[0]
     assert "13912345678" in row["reason"] and "13800001111" in row["finding_message"]
+
+
+def test_two_inspectors_deciding_at_once_second_is_refused_and_writes_nothing(client, login, db):
+    """The second decider read the appeal as pending before the first committed their decision."""
+    import pytest
+
+    from qa_engine.api.services import appeals as appeal_svc
+    from qa_engine.storage.app_models import FindingVerdict
+    from qa_engine.storage.appeal_models import Appeal
+
+    appeal_id = _appeal(client, login).json()["id"]
+    with session_scope(db) as late:
+        stale = late.get(Appeal, appeal_id)  # read (and held) before the other decision
+        assert stale.status == "pending"
+        with session_scope(db) as first:
+            appeal_svc.decide(first, appeal_id=appeal_id, decision="upheld", comment="维持", username="supervisor")
+        with pytest.raises(appeal_svc.AppealError, match="already upheld by supervisor"):
+            appeal_svc.decide(late, appeal_id=appeal_id, decision="overturned", comment="改判", username="inspector")
+        late.rollback()
+    with session_scope(db) as s:
+        row = s.get(Appeal, appeal_id)
+        assert (row.status, row.decided_by, row.decision_comment) == ("upheld", "supervisor", "维持")
+        assert s.exec(select(FindingVerdict).where(FindingVerdict.finding_id == row.finding_id)).first() is None
+    r = client.post(f"/api/appeals/{appeal_id}/decision", headers=login("inspector"),
+                    json={"decision": "overturned", "comment": "x"})
+    assert r.status_code == 409 and "already upheld" in r.json()["detail"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from qa_engine.api.services import catalog
@@ -93,15 +94,13 @@ def decide(session: Session, *, appeal_id: int, decision: str, comment: str, use
         raise AppealNotFound(f"no appeal {appeal_id}")
     if decision not in DECISIONS:
         raise AppealError(f"decision must be one of {DECISIONS}")
-    if appeal.status != "pending":
-        raise AppealError(f"appeal {appeal_id} was already {appeal.status} by {appeal.decided_by}")
+    _claim(session, appeal, decision=decision, username=username)
     call = session.get(Call, appeal.call_pk)
     before = _current_score(session, call)
     # Only an overturn is review work (a verdict), so only it opens a review on an unreviewed call.
     rescored = _overturn(session, call=call, review=get_review(session, call=call), appeal=appeal, comment=comment,
                          username=username) if decision == "overturned" else {}
     after = _current_score(session, call)
-    appeal.status, appeal.decided_by, appeal.decided_at = decision, username, utcnow()
     appeal.decision_comment, appeal.score_before, appeal.score_after = comment, before, after
     session.add(appeal)
     audit(session, username=username, action=f"appeal.{decision}", entity="appeal", entity_id=appeal.id,
@@ -109,6 +108,18 @@ def decide(session: Session, *, appeal_id: int, decision: str, comment: str, use
                                    "score_before": before, "score_after": after, **rescored})
     session.flush()
     return appeal
+
+
+def _claim(session: Session, appeal: Appeal, *, decision: str, username: str) -> None:
+    """Decide the appeal only if it is still pending in the database, not just in ``appeal`` as read:
+    one conditional UPDATE, so of two inspectors deciding at once the second gets AppealError (409)
+    and writes no verdict."""
+    decided = session.exec(update(Appeal).where(Appeal.id == appeal.id, Appeal.status == "pending")
+                           .values(status=decision, decided_by=username, decided_at=utcnow())
+                           .execution_options(synchronize_session=False))
+    session.refresh(appeal)
+    if decided.rowcount == 0:
+        raise AppealError(f"appeal {appeal.id} was already {appeal.status} by {appeal.decided_by}")
 
 
 def _current_score(session: Session, call: Call) -> float | None:
