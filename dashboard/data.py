@@ -323,8 +323,15 @@ def coaching_sessions() -> list[dict]:
     return _sessions(own_agent(None))
 
 
-@st.cache_data(ttl=TTL)
 def coaching_detail(session_id: int) -> dict:
+    """As the API's ``GET /api/coaching/{id}``: an agent sees only their own moments, assignment and
+    results (filtered per user, outside the shared cache)."""
+    detail = _coaching_detail(session_id)
+    return coaching_svc.agent_view(detail, user().get("agent_id")) if user().get("role") == "agent" else detail
+
+
+@st.cache_data(ttl=TTL)
+def _coaching_detail(session_id: int) -> dict:
     with session() as s:
         return coaching_svc.session_detail(s, coaching=s.get(CoachingSession, session_id))
 

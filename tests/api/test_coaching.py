@@ -24,8 +24,18 @@ def test_agents_see_and_complete_their_own_sessions(client, login):
     assert len(client.get("/api/coaching", headers=login("agent108")).json()) == 1
     r = client.post(f"/api/coaching/{s['id']}/complete", headers=login("agent108"), json={})
     assert r.status_code == 200
-    status = {a["agent_id"]: a["status"] for a in r.json()["assignments"]}
-    assert status == {"108": "completed", "109": "assigned"}
+    assert [(a["agent_id"], a["status"]) for a in r.json()["assignments"]] == [("108", "completed")]  # own only
+    d = client.get(f"/api/coaching/{s['id']}", headers=login("trainer")).json()
+    assert {a["agent_id"]: a["status"] for a in d["assignments"]} == {"108": "completed", "109": "assigned"}
+
+
+def test_agents_see_only_their_own_part_of_a_shared_session(client, login):
+    s = _create(client, login("trainer"))  # moments from C2 (agent 108) and C3 (109), both assigned
+    d = client.get(f"/api/coaching/{s['id']}", headers=login("agent108")).json()
+    assert [a["agent_id"] for a in d["assignments"]] == ["108"]
+    assert [c["agent_id"] for c in d["comparison"]] == ["108"]
+    assert [(m["call_id"], m["agent_id"]) for m in d["moments"]] == [("C2", "108")]
+    assert "109" not in str(d)
 
 
 def test_before_after_comparison_on_the_target_rule(client, login):

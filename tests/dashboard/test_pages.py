@@ -246,3 +246,13 @@ def test_the_login_page_names_the_demo_accounts_only_in_the_demo(dash_db, monkey
     st.cache_resource.clear()
     at = AppTest.from_file(str(REPO_ROOT / "dashboard" / "app.py"), default_timeout=60).run()
     assert "inspect123" in "".join(c.value for c in at.caption)
+
+
+def test_agents_see_only_their_own_row_of_a_shared_coaching_session(page):
+    from dashboard import ui
+
+    colleague = f"{ui.agent_label('109')} ·"
+    assert colleague in texts(page("coaching", user="trainer"))  # the demo session: agents 108 and 109
+    at = page("coaching", user="agent108")
+    assert f"{ui.agent_label('108')} ·" in texts(at) and colleague not in texts(at)
+    assert all("109" not in str(df.value) for df in at.dataframe)

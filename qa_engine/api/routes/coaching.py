@@ -19,6 +19,12 @@ def _session_for(session, user: User, session_id: int) -> CoachingSession:
     return row
 
 
+def _detail_for(session, user: User, coaching: CoachingSession) -> dict:
+    """The session detail; an agent's own rows only (moments, assignment, results)."""
+    detail = svc.session_detail(session, coaching=coaching)
+    return svc.agent_view(detail, user.agent_id) if user.role == "agent" else detail
+
+
 def _bad(exc: Exception) -> HTTPException:
     return HTTPException(422, str(exc))
 
@@ -43,7 +49,7 @@ def create(session: SessionDep, user: Coach, body: svc.CoachingSessionCreate) ->
 @router.get("/coaching/{session_id}")
 def detail(session: SessionDep, user: AnyUser, session_id: RowId) -> dict:
     """Moments, assignments with completion, and each agent's target-rule results before and after."""
-    return svc.session_detail(session, coaching=_session_for(session, user, session_id))
+    return _detail_for(session, user, _session_for(session, user, session_id))
 
 
 @router.post("/coaching/{session_id}/moments", status_code=201)
@@ -78,4 +84,4 @@ def complete(session: SessionDep, user: AnyUser, session_id: RowId, body: Comple
     except svc.CoachingError as exc:
         raise _bad(exc) from exc
     session.commit()
-    return svc.session_detail(session, coaching=coaching)
+    return _detail_for(session, user, coaching)

@@ -105,6 +105,15 @@ def session_detail(session: Session, *, coaching: CoachingSession) -> dict:
     }
 
 
+def agent_view(detail: dict, agent_id: str | None) -> dict:
+    """A session detail as an assigned agent sees it: their own moments, assignment and before/after
+    results only, not their colleagues' (a session is often shared by a whole team). A new dict."""
+    def own(rows: list[dict]) -> list[dict]:
+        return [r for r in rows if agent_id is not None and r["agent_id"] == agent_id]
+
+    return detail | {k: own(detail[k]) for k in ("moments", "assignments", "comparison")}
+
+
 def _rule_stats(session: Session, agent_id: str, rule_id: str, start, end) -> dict:
     stmt = (select(FindingRow.outcome, func.count()).join(Call, Call.current_analysis_id == FindingRow.analysis_id)
             .where(Call.agent_id == agent_id, FindingRow.rule_id == rule_id, FindingRow.outcome != "n/a")
