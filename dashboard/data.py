@@ -386,9 +386,13 @@ def _search_customers(query: str) -> list[dict]:
 
 
 def search_customers(query: str) -> list[dict]:
-    """The same search as ``GET /api/crm/customers?q=`` (CRM readers only)."""
+    """The same search as ``GET /api/crm/customers?q=`` (CRM readers only): by phone number only with
+    PII_READ, phones masked without it (after the shared cache)."""
     check(policy.CRM_READ)
-    return _search_customers(query)
+    if crm_panel.phone_search(query):
+        check(policy.PII_READ)
+    hits = _search_customers(query)
+    return hits if can(policy.PII_READ) else crm_panel.masked_phones(hits)
 
 
 def run_rebates(month: str) -> list[dict]:

@@ -54,6 +54,8 @@ def test_customer_search_is_for_crm_readers_and_masks_phones_without_pii_read(cl
     masked = client.get("/api/crm/customers", params={"q": "王建国"}, headers=login("trainer")).json()
     assert [h["code"] for h in masked] == [hit["code"]] and DEMO_PHONE not in masked[0]["phones"]
     assert client.get("/api/crm/customers", params={"q": "无此客户"}, headers=login("inspector")).json() == []
+    guess = client.get("/api/crm/customers", params={"q": DEMO_PHONE}, headers=login("trainer"))
+    assert guess.status_code == 403 and "pii.read" in guess.json()["detail"]
     assert client.get("/api/crm/customers", params={"q": "黔途"}, headers=login("agent108")).status_code == 403
 
 

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, Field
 
-from qa_engine import pii, policy
+from qa_engine import policy
 from qa_engine.api.crm_schemas import CustomerHit, RebateRow
 from qa_engine.api.deps import CrmReader, MonthEndRunner, SessionDep, visible_call
 from qa_engine.api.services import crm_panel as svc
@@ -17,6 +17,7 @@ class PhoneLookup(BaseModel):
     phone: str = Field(min_length=1, max_length=64, description="the customer's phone number, any common form")
 
 
+PHONE_SEARCH_REFUSED = "searching customers by phone number needs the pii.read permission: your role sees numbers masked"
 Month = Annotated[str, Path(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 
 
@@ -58,14 +59,16 @@ def search(
     q: Annotated[str, Query(max_length=64, description="part of a name, company, contact, code, card or phone number")] = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[dict]:
-    """Customers matching ``q`` (all customers, by name, when empty), as the dashboard's 客户档案 search."""
+    """Customers matching ``q`` (all customers, by name, when empty), as the dashboard's 客户档案 search.
+    Without pii.read phones come masked, and a ``q`` matched against phone numbers is 403."""
+    pii_read = policy.allows(user.role, policy.PII_READ)
     try:
+        if not pii_read and svc.phone_search(q):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, PHONE_SEARCH_REFUSED)
         hits = svc.search_customers(session, query=q, limit=limit)
     except svc.CrmUnavailable as exc:
         raise _unavailable(exc) from exc
-    if policy.allows(user.role, policy.PII_READ):
-        return hits
-    return [{**h, "phones": [pii.mask_phone(p) for p in h["phones"]]} for h in hits]
+    return hits if pii_read else svc.masked_phones(hits)
 
 
 @router.post("/month-end/{month}/rebates", response_model=list[RebateRow])

@@ -9,6 +9,8 @@ from types import ModuleType
 
 from sqlmodel import Session
 
+from qa_engine import pii
+
 
 class CrmUnavailable(RuntimeError):
     """The crm package (or the function asked for) is not installed in this build."""
@@ -73,6 +75,21 @@ def search_customers(session: Session, *, query: str, limit: int = 50) -> list[d
     crm = _crm()
     found = crm.search_customers(session, query=query, limit=limit)
     return [_json(crm.customer_public(session, customer=c)) for c in found]
+
+
+def phone_search(query: str) -> bool:
+    """Whether :func:`search_customers` matches ``query`` against phone numbers (5+ digits). Roles that
+    see numbers masked may not search so: each hit would confirm hidden digits, one guess at a time."""
+    try:
+        from crm.phone import try_normalize_phone  # here, as in _crm: the crm package is optional
+    except ModuleNotFoundError as exc:
+        raise CrmUnavailable("crm.phone is not available") from exc
+    return try_normalize_phone(query or "") is not None
+
+
+def masked_phones(hits: list[dict]) -> list[dict]:
+    """Search hits as a role without PII_READ sees them (139****1234)."""
+    return [{**h, "phones": [pii.mask_phone(p) for p in h["phones"]]} for h in hits]
 
 
 def run_month_end_rebates(session: Session, *, month: str) -> list[dict]:
