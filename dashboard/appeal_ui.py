@@ -17,8 +17,8 @@ def by_finding(call_id: str) -> dict[int, dict]:
 def outcome_text(a: dict) -> str:
     status = t(f"appeal_status_{a['status']}")
     if a["status"] == "pending":
-        return f"{status} · {a['reason']}"
-    line = t("appeal_outcome").format(status=status, who=a["decided_by"], comment=a["decision_comment"] or "–")
+        return f"{status} · {ui.plain(a['reason'])}"  # shown as Markdown (st.info, st.caption)
+    line = t("appeal_outcome").format(status=status, who=a["decided_by"], comment=ui.plain(a["decision_comment"]) or "–")
     return line + " · " + t("appeal_scores").format(before=ui.score(a["score_before"]), after=ui.score(a["score_after"]))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -90,6 +91,15 @@ def agent_label(agent_id: str | None) -> str:
     if not name:
         return agent_id
     return f"{name}（{agent_id}）" if lang() != "en" else f"{name} ({agent_id})"
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def plain(text: str | None) -> str:
+    """Text someone typed (an appeal reason, a comment), shown inside Markdown as typed: links,
+    images, emphasis, colours (:red[…]), icons and formulas escaped, so they neither render nor fetch."""
+    return _MARKDOWN.sub(r"\\\1", text or "")
 
 
 def seconds(value: float | None, digits: int = 0) -> str:

@@ -22,8 +22,8 @@ def _table(rows: list[dict]) -> None:
 def _decide(a: dict) -> None:
     label = f"{a['call_id']} · {ui.agent_label(a['agent_id'])} · {ui.rule_title(a['rule_id'])}"
     with st.expander(label, expanded=True, icon=":material/gavel:"):
-        st.caption(f"{t('filed_at')}：{ui.local_time(a['created_at'])} · {a['finding_message']}")
-        st.markdown(f"**{t('appeal_reason')}**：{a['reason']}")
+        st.caption(f"{t('filed_at')}：{ui.local_time(a['created_at'])} · {ui.plain(a['finding_message'])}")
+        st.markdown(f"**{t('appeal_reason')}**：{ui.plain(a['reason'])}")  # the agent's words, never Markdown
         c1, c2, c3 = st.columns([2, 4, 1], vertical_alignment="bottom")
         choice = c1.radio(t("decision"), ["upheld", "overturned"], horizontal=True, key=f"dec_{a['id']}",
                           format_func=lambda d: t("uphold") if d == "upheld" else t("overturn_appeal"))

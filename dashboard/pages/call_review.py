@@ -249,4 +249,4 @@ with main:
     if data.can(policy.REPORTS_TEAM):
         with st.expander(t("audit")):
             for a in data.audit(call_id):
-                st.caption(f"{ui.local_time(a['at'])} · {a['username']} · {a['action']} · {a['detail']}")
+                st.caption(f"{ui.local_time(a['at'])} · {a['username']} · {a['action']} · {ui.plain(str(a['detail']))}")

@@ -109,5 +109,20 @@ def test_agents_see_phone_numbers_in_appeals_masked_and_inspectors_in_full(page,
                                reason="客户手机13912345678", username="agent108", agent_id="108", window_days=7)
     for name in ("call_review", "appeals"):
         at = page(name, user="agent108", call_id="DEMO001")
-        assert "139****5678" in texts(at) and "13912345678" not in texts(at), name
+        shown = texts(at).replace("\\", "")  # as rendered: typed text is Markdown-escaped
+        assert "139****5678" in shown and "13912345678" not in shown, name
     assert "13912345678" in texts(page("appeals", user="inspector"))
+
+
+def test_an_appeal_reason_is_shown_as_typed_never_as_markdown(page, dash_db):
+    reason = "见![录音](http://evil.example/x.png) [点此核实](http://evil.example) **紧急** :red[改判]"
+    with session_scope(dash_db) as s:
+        appeal_svc.file_appeal(s, call=get_call(s, call_id="DEMO001"),
+                               finding_id=_finding_id(dash_db, "DEMO001", "talk.banned_phrases"),
+                               reason=reason, username="agent108", agent_id="108", window_days=7)
+    inspector = page("appeals", user="inspector")
+    assert reason in texts(inspector).replace("\\", "")  # as typed, once the escapes are rendered
+    for at in (inspector, page("call_review", user="inspector", call_id="DEMO001"),
+               page("appeals", user="agent108")):
+        rendered = texts(at)
+        assert "](http" not in rendered and "**紧急**" not in rendered and ":red[" not in rendered

@@ -61,7 +61,7 @@ def _audited_upload(settings) -> None:
 
 def test_the_change_history_masks_the_caller_for_trainers_and_is_hidden_from_agents(page, dash_db):
     _audited_upload(dash_db)
-    trainer = texts(page("call_review", user="trainer", call_id="DEMO001"))
+    trainer = texts(page("call_review", user="trainer", call_id="DEMO001")).replace("\\", "")  # as rendered
     assert "修改记录" in trainer and "139****5678" in trainer and "13912345678" not in trainer
     agent = texts(page("call_review", user="agent108", call_id="DEMO001"))
     assert "修改记录" not in agent and "139****5678" not in agent and "13912345678" not in agent
