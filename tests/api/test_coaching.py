@@ -71,3 +71,20 @@ def test_huge_row_ids_in_paths_are_a_422_not_a_server_error(client, login):
                        json={"verdict": "confirmed"}).status_code == 422
     assert client.get("/api/calls", params={"page": 10**30}, headers=login("inspector")).status_code == 422
     assert client.get("/api/coaching/2147483647", headers=login("trainer")).status_code == 404
+
+
+def test_the_typed_detail_keeps_every_field_and_is_in_the_openapi_schema(client, login, db):
+    from qa_engine.api.services import coaching as svc
+    from qa_engine.storage.app_models import CoachingSession
+    from qa_engine.storage.db import session_scope
+
+    s = _create(client, login("trainer"))
+    with session_scope(db) as session:
+        raw = svc.session_detail(session, coaching=session.get(CoachingSession, s["id"]))
+    d = client.get(f"/api/coaching/{s['id']}", headers=login("supervisor")).json()
+    assert set(d) == set(raw)
+    for part in ("moments", "assignments", "comparison"):
+        assert set(d[part][0]) == set(raw[part][0]), part
+    paths = client.get("/api/openapi.json").json()["paths"]
+    ok = paths["/api/coaching/{session_id}"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok["$ref"].endswith("/CoachingDetail")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, HTTPException, status
 
+from qa_engine.api.coaching_schemas import CoachingDetail, CoachingSummary
 from qa_engine.api.deps import AnyUser, Coach, RowId, SessionDep
 from qa_engine.api.schemas import AssignIn, CompleteIn
 from qa_engine.api.services import coaching as svc
@@ -29,13 +30,13 @@ def _bad(exc: Exception) -> HTTPException:
     return HTTPException(422, str(exc))
 
 
-@router.get("/coaching")
+@router.get("/coaching", response_model=list[CoachingSummary])
 def sessions(session: SessionDep, user: AnyUser) -> list[dict]:
     """Coaching sessions with their completion counts (agents: the sessions assigned to them)."""
     return svc.list_sessions(session, agent_id=user.agent_id if user.role == "agent" else None)
 
 
-@router.post("/coaching", status_code=201)
+@router.post("/coaching", status_code=201, response_model=CoachingDetail)
 def create(session: SessionDep, user: Coach, body: svc.CoachingSessionCreate) -> dict:
     """A session from chosen calls or moments (start/end), notes and a target rule, assigned to agents."""
     try:
@@ -46,13 +47,13 @@ def create(session: SessionDep, user: Coach, body: svc.CoachingSessionCreate) ->
     return svc.session_detail(session, coaching=row)
 
 
-@router.get("/coaching/{session_id}")
+@router.get("/coaching/{session_id}", response_model=CoachingDetail)
 def detail(session: SessionDep, user: AnyUser, session_id: RowId) -> dict:
     """Moments, assignments with completion, and each agent's target-rule results before and after."""
     return _detail_for(session, user, _session_for(session, user, session_id))
 
 
-@router.post("/coaching/{session_id}/moments", status_code=201)
+@router.post("/coaching/{session_id}/moments", status_code=201, response_model=CoachingDetail)
 def add_moment(session: SessionDep, user: Coach, session_id: RowId, body: CoachingMomentBase) -> dict:
     try:
         svc.add_moment(session, coaching=_session_for(session, user, session_id), moment=body, username=user.username)
@@ -62,14 +63,14 @@ def add_moment(session: SessionDep, user: Coach, session_id: RowId, body: Coachi
     return svc.session_detail(session, coaching=_session_for(session, user, session_id))
 
 
-@router.post("/coaching/{session_id}/assign")
+@router.post("/coaching/{session_id}/assign", response_model=CoachingDetail)
 def assign(session: SessionDep, user: Coach, session_id: RowId, body: AssignIn) -> dict:
     svc.assign(session, coaching=_session_for(session, user, session_id), agent_ids=body.agent_ids, username=user.username)
     session.commit()
     return svc.session_detail(session, coaching=_session_for(session, user, session_id))
 
 
-@router.post("/coaching/{session_id}/complete")
+@router.post("/coaching/{session_id}/complete", response_model=CoachingDetail)
 def complete(session: SessionDep, user: AnyUser, session_id: RowId, body: CompleteIn) -> dict:
     """Mark an assignment completed: agents their own, trainers/supervisors/admins anyone's."""
     if user.role == "agent":
