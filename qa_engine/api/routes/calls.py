@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
 from qa_engine import bleep, pii, policy, retention
+from qa_engine.api.call_schemas import CallDetail
 from qa_engine.api.deps import (AnyUser, Uploader, SessionDep, SettingsDep, own_agent_filter, require,
                                 visible_call)
 from qa_engine.api.schemas import CallPage, JobPublic
@@ -71,7 +72,8 @@ def calls(session: SessionDep, user: AnyUser,
     return CallPage(items=items, total=total, page=page, page_size=page_size)
 
 
-@router.get("/calls/{call_id}")
+# exclude_unset: the list item's search-only fields (hits, hit_count) stay out of the detail.
+@router.get("/calls/{call_id}", response_model=CallDetail, response_model_exclude_unset=True)
 def call(session: SessionDep, user: AnyUser, call_id: str, ruleset_version: str | None = None,
          analysis_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> dict:
     """Call record, transcript, metrics, findings with evidence and verdicts, scores, CRM panel link.
