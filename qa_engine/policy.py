@@ -33,7 +33,9 @@ GRANTS: dict[str, frozenset[str]] = {
     "supervisor": frozenset(_STAFF | {CALLS_UPLOAD, REVIEW_WRITE, COACHING_WRITE, CRM_MONTH_END, PII_READ, LEGAL_HOLD,
                                            APPEAL_DECIDE, CALIBRATION_MANAGE}),
     "inspector": frozenset(_STAFF | {CALLS_UPLOAD, REVIEW_WRITE, PII_READ, LEGAL_HOLD, APPEAL_DECIDE}),
-    "trainer": frozenset(_STAFF | {COACHING_WRITE}),
+    # Trainers coach from call moments; customer records would hand them the phone and card
+    # numbers their redacted transcripts hide (they have no pii.read).
+    "trainer": frozenset(_STAFF - {CRM_READ} | {COACHING_WRITE}),
     "agent": frozenset({CALLS_READ, APPEAL_CREATE}),
 }
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from qa_engine import policy
 from qa_engine.api.demo import DEMO_PHONE, seed_crm_customer
 from qa_engine.storage.db import session_scope
 
@@ -51,12 +52,26 @@ def test_customer_search_is_for_crm_readers_and_masks_phones_without_pii_read(cl
     assert r.status_code == 200, r.text
     (hit,) = r.json()
     assert hit["kind_label"] == "商务协议客户" and hit["contact_person"] == "王建国" and hit["phones"] == [DEMO_PHONE]
-    masked = client.get("/api/crm/customers", params={"q": "王建国"}, headers=login("trainer")).json()
-    assert [h["code"] for h in masked] == [hit["code"]] and DEMO_PHONE not in masked[0]["phones"]
     assert client.get("/api/crm/customers", params={"q": "无此客户"}, headers=login("inspector")).json() == []
+    for role in ("trainer", "agent108"):  # neither has crm.read: the CRM would show what redaction hides
+        assert client.get("/api/crm/customers", params={"q": "黔途"}, headers=login(role)).status_code == 403, role
+
+
+def test_a_crm_reader_without_pii_read_sees_phones_masked_and_cannot_guess_them(client, login, db, monkeypatch):
+    # No default role has crm.read without pii.read (trainers lost it); a site that grants it gets masks.
+    monkeypatch.setitem(policy.GRANTS, "trainer", policy.GRANTS["trainer"] | {policy.CRM_READ})
+    with session_scope(db) as session:
+        seed_crm_customer(session)
+    masked = client.get("/api/crm/customers", params={"q": "王建国"}, headers=login("trainer")).json()
+    assert masked and DEMO_PHONE not in masked[0]["phones"]
     guess = client.get("/api/crm/customers", params={"q": DEMO_PHONE}, headers=login("trainer"))
     assert guess.status_code == 403 and "pii.read" in guess.json()["detail"]
-    assert client.get("/api/crm/customers", params={"q": "黔途"}, headers=login("agent108")).status_code == 403
+
+
+def test_trainers_cannot_open_the_crm_panel_beside_a_call(client, login):
+    h = login("trainer")
+    assert client.post("/api/crm/customers/lookup", json={"phone": DEMO_PHONE}, headers=h).status_code == 403
+    assert client.get("/api/crm/customers/by-call/C1", headers=h).status_code == 403
 
 
 def _unit_with_october_consumption(session) -> None:
