@@ -22,6 +22,8 @@ from scipy.ndimage import uniform_filter1d
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.mixture import GaussianMixture
 
+from qa_engine.diarization import ge2e
+from qa_engine.diarization.runs import min_runs
 from qa_engine.diarization.types import Diarization, SegmentLike, Turn, speaker_overlap
 from qa_engine.types import Span
 
@@ -98,8 +100,6 @@ def diarize(samples16k: np.ndarray, settings: object | None = None, *, speech: S
 
 def _diarize_ge2e(samples16k: np.ndarray, spans: list[Span], num_speakers: int) -> Diarization:
     """Speaker-encoder clustering (``ge2e``); spans too short to embed join the nearest turn."""
-    from qa_engine.diarization import ge2e
-
     result = ge2e.cluster(samples16k, spans) if num_speakers >= 2 else None
     if result is None:
         turns = [Turn(start=s.start, end=s.end, speaker="0") for s in spans]
@@ -322,7 +322,7 @@ def _resegment(frames: _Frames, spans: list[Span], segments: list[Span], windows
             if b <= a:
                 continue
             smoothed = uniform_filter1d(llr[a:b], size=min(width, b - a), mode="nearest")
-            new[a:b] = _min_runs(np.where(smoothed >= 0, 0, 1), int(options.min_turn_s * 100))
+            new[a:b] = min_runs(np.where(smoothed >= 0, 0, 1), int(options.min_turn_s * 100))
         counts = np.bincount(new[new >= 0], minlength=2)
         if np.array_equal(new, frame_labels) or counts.min() < options.min_share * counts.sum():
             break  # converged, or one model swallowed the other: keep the last two-speaker labelling
@@ -339,23 +339,6 @@ def _resegment(frames: _Frames, spans: list[Span], segments: list[Span], windows
         for s, e in zip(bounds, bounds[1:]):
             turns.append(Turn(start=max(s / 100, span.start), end=min(e / 100, span.end), speaker=str(int(seg[s - a]))))
     return _merge_adjacent(turns)
-
-
-def _min_runs(labels: np.ndarray, min_len: int) -> np.ndarray:
-    """Merge runs shorter than ``min_len`` into their longer neighbour (shortest first)."""
-    labels = labels.copy()
-    while True:
-        change = np.flatnonzero(np.diff(labels)) + 1
-        bounds = [0, *change, len(labels)]
-        runs = [(s, e) for s, e in zip(bounds, bounds[1:])]
-        if len(runs) < 2:
-            return labels
-        i = min(range(len(runs)), key=lambda r: runs[r][1] - runs[r][0])
-        s, e = runs[i]
-        if e - s >= min_len:
-            return labels
-        neighbour = runs[i - 1] if i > 0 and (i == len(runs) - 1 or runs[i - 1][1] - runs[i - 1][0] >= runs[i + 1][1] - runs[i + 1][0]) else runs[i + 1]
-        labels[s:e] = labels[neighbour[0]]
 
 
 def _merge_adjacent(turns: list[Turn], gap_s: float = 0.0) -> list[Turn]:

@@ -20,6 +20,7 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 
 from qa_engine.diarization import voice_encoder
+from qa_engine.diarization.runs import min_runs
 from qa_engine.types import Span
 
 FRAME_S = 0.01
@@ -188,7 +189,6 @@ def _frame_labels(margin: np.ndarray, windows: Sequence[tuple[int, int]], spans:
     score = np.where(covered, total / np.maximum(count, 1), 0.0)
     width = max(1, int(options.smooth_s / FRAME_S))
     min_len = int(options.min_turn_s / FRAME_S)
-    from qa_engine.diarization.embedded import _min_runs
 
     for span in spans:
         a, b = round(span.start / FRAME_S), min(round(span.end / FRAME_S), n)
@@ -205,5 +205,5 @@ def _frame_labels(margin: np.ndarray, windows: Sequence[tuple[int, int]], spans:
         idx[: first] = first
         seg = seg[idx]
         smoothed = uniform_filter1d(seg, size=min(width, b - a), mode="nearest")
-        out[a:b] = _min_runs(np.where(smoothed >= 0, 0, 1), min_len)
+        out[a:b] = min_runs(np.where(smoothed >= 0, 0, 1), min_len)
     return out
