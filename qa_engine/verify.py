@@ -26,7 +26,6 @@ from qa_engine.types import AudioCheck, RoleAudio, Utterance
 SAMPLE_RATE = 16000
 EDGE_S = 0.3  # audio kept before and after the turn's words
 MAX_TURN_S = 28.0  # an opening turn longer than this is checked on its first 28 s
-_CHINESE_DIGITS = dict(zip("0123456789", "零一二三四五六七八九"))
 NUMERALS = set("0123456789零一二三四五六七八九十百幺两")
 RIGHT_CONTEXT = 6  # characters of the heard text kept after the slot
 UNSIMILAR = 0.5  # a heard stretch this far (edit distance / length) from every phrase is no slot
@@ -42,7 +41,7 @@ class Verifier(Protocol):
     """What the rules call (``CallContext.verifier``); tests stand in a fake scorer."""
 
     def check(self, turn: Utterance, part: str, expected: Sequence[str],
-              rivals: Sequence[str] | Callable[[str], Sequence[str]], *, at_start: bool = False,
+              rivals: Sequence[str] | Callable[[], Sequence[str]], *, at_start: bool = False,
               between: tuple[Sequence[str], Sequence[str]] = ((), ())) -> AudioCheck: ...
 
 
@@ -69,7 +68,7 @@ class Slot:
         return [Slot(a, b) for a in starts for b in ends]
 
 
-Rivals = Sequence[str] | Callable[[str], Sequence[str]]
+Rivals = Sequence[str] | Callable[[], Sequence[str]]
 
 
 class AudioVerifier:
@@ -89,8 +88,8 @@ class AudioVerifier:
         """Whether the audio supports one of ``expected`` where the turn's text has something else.
 
         Two kinds of rival. *Alternatives* are things an agent could have said instead: ``rivals``
-        (other salutations; or a function of the best-fitting expected phrase, e.g. the work
-        numbers one digit away written the same way) and a heard number. The expected phrase must
+        (other salutations; or a function giving them, e.g. the work numbers one digit away in
+        every spelling, too many to score unless needed) and a heard number. The expected phrase must
         come within ``alternative_margin`` of the best of them: the audio must tell 二四七 from
         二四一. *Transcription* rivals are the ASR's own text (二字七, GRI) and nothing at all: the
         model's language prior favours its own odd spellings, so ``margin`` is wider. Each phrase is
@@ -112,7 +111,7 @@ class AudioVerifier:
         if alternatives:
             rivals_met.append((self._best(audio, text, places, alternatives), self.alternative_margin))
         if callable(rivals) and _passes(exp, rivals_met):
-            near = self._best(audio, text, [exp.slot], _without(rivals(exp.phrase), expected))
+            near = self._best(audio, text, [exp.slot], _without(rivals(), expected))
             rivals_met.append((near, self.alternative_margin))
         rival, margin = max(rivals_met, key=lambda rm: rm[0].score - rm[1])
         result = AudioCheck(part=part, expected=exp.phrase, heard=heard, expected_score=round(exp.score, 2),
@@ -202,8 +201,9 @@ def _framed(text: str, sounds: list[str], before: Sequence[str], after: Sequence
 
 
 def _sounds(text: str) -> list[str]:
-    """Each character as its folded syllable (digits included), so homophones compare equal."""
-    return [T.fold_syllable(T.syllable_of(_CHINESE_DIGITS.get(ch, ch)) or ch) for ch in text]
+    """Each character as its folded syllable (Arabic digits read as Chinese ones), so homophones
+    compare equal."""
+    return [T.fold_syllable(T.syllable_of(ch) or ch) for ch in text]
 
 
 def _closest_substring(pattern: list[str], text: list[str]) -> tuple[int, int, int]:

@@ -123,10 +123,10 @@ def _as_number(value: int) -> str:
 
 def spoken_forms(number: str) -> list[str]:
     """The ways an agent says a work number: digit by digit (二四七, with 幺 for 1 and 两 for a
-    leading 2), as a number (二百四十七; not with a leading zero), and as the ASR writes it (247)."""
-    digits = "".join(_DIGITS_ZH[int(d)] for d in number)
-    forms = [digits, digits.replace("一", "幺"), ("两" + digits[1:]) if digits.startswith("二") else digits]
-    if number.isdigit() and not number.startswith("0") and 0 < int(number) < 1000:
+    leading 2), as a number (二百四十七; not with a leading zero), and as the ASR writes it (247).
+    ``number`` is made of ASCII digits."""
+    forms = [_written_like(number, like) for like in ("", "幺", "两")]
+    if not number.startswith("0") and 0 < int(number) < 1000:
         forms.append(_as_number(int(number)))
     forms.append(number)
     return list(dict.fromkeys(forms))
@@ -145,6 +145,8 @@ def near_numbers(number: str, like: str = "") -> list[str]:
 
 
 def _written_like(number: str, like: str) -> str:
+    """``number`` written the way ``like`` is: Arabic, as a number (百/十), or digit by digit with
+    幺 and a leading 两 where ``like`` has them."""
     if like.isdigit():
         return number
     if ("百" in like or "十" in like) and not number.startswith("0"):

@@ -311,7 +311,7 @@ def _empty_scope(scope: Scope, env: Env, on_empty: str, what_zh: str = "", what_
 
 
 def _ask_audio(view: CallView, idx: list[int], part: str, expected: list[str],
-               rivals: list[str] | Callable[[str], list[str]], *, at_start: bool = False,
+               rivals: list[str] | Callable[[], list[str]], *, at_start: bool = False,
                between: tuple = ((), ())) -> AudioCheck | None:
     """The audio's verdict on an expected phrase in the first utterance in scope (None without a
     verifier: rule tests and text-only analysis)."""
@@ -619,7 +619,7 @@ def build_work_number(a: WorkNumberArgs, compiler: Compiler, loc):
             # the near numbers in every way of saying them: a garbled 一百 must not lose to 110 only
             # because the rivals were written 100
             check = _ask_audio(view, idx, "work_number", forms,
-                               lambda best: [n for f in (best, *forms) for n in near_numbers(expected, like=f)], between=frame)
+                               lambda: [n for f in forms for n in near_numbers(expected, like=f)], between=frame)
             evidence = _with_check(view, idx, check) if check is not None else evidence
             if check is not None and check.verified:
                 zh, en = _heard_note(check)
