@@ -9,6 +9,7 @@ before the greeting; outbound: usually the customer answering 喂/你好); then 
 from __future__ import annotations
 
 import re
+from itertools import groupby
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -92,13 +93,7 @@ def _labelled_segments(diarization: Diarization, segments: Sequence[SegmentLike]
             if label is not None:
                 out.append((label, _Run(seg.start, seg.end, seg.text)))
             continue
-        runs: list[tuple[str | None, list[WordLike]]] = []
-        for word in seg.words:
-            label = _label_at(diarization.turns, word.start, word.end)
-            if runs and runs[-1][0] == label:
-                runs[-1][1].append(word)
-            else:
-                runs.append((label, [word]))
+        runs = _runs(seg.words, lambda w: _label_at(diarization.turns, w.start, w.end))
         out += [(label, _Run(words[0].start, words[-1].end, _join(words))) for label, words in runs
                 if label is not None and _join(words).strip()]
     return out
@@ -211,19 +206,18 @@ def assign_speakers(segments: Sequence[SegmentLike], diarization: Diarization, r
             speaker = _role(roles, _label_at(diarization.turns, seg.start, seg.end))
             out.append(Utterance(speaker=speaker, start=seg.start, end=seg.end, text=seg.text.strip()))
             continue
-        runs: list[tuple[Speaker, list[WordLike]]] = []
-        for word in seg.words:
-            speaker = _role(roles, _label_at(diarization.turns, word.start, word.end))
-            if runs and runs[-1][0] == speaker:
-                runs[-1][1].append(word)
-            else:
-                runs.append((speaker, [word]))
+        runs = _runs(seg.words, lambda w: _role(roles, _label_at(diarization.turns, w.start, w.end)))
         runs = _absorb_short_runs(runs, min_run_s)
         for speaker, words in runs:
             out.append(Utterance(speaker=speaker, start=words[0].start, end=words[-1].end, text=_join(words),
                                  words=[Word(start=w.start, end=w.end, text=w.text,
                                              probability=getattr(w, "probability", 1.0)) for w in words]))
     return out
+
+
+def _runs(words: Sequence[WordLike], key) -> list[tuple[object, list[WordLike]]]:
+    """Consecutive words with the same ``key`` (a label or a role), each run as (key, words)."""
+    return [(k, list(group)) for k, group in groupby(words, key)]
 
 
 def _absorb_short_runs(runs: list, min_run_s: float) -> list:
