@@ -7,8 +7,6 @@ The API's route dependencies (``qa_engine.api.deps``) and the dashboard (``dashb
 
 from __future__ import annotations
 
-from typing import Protocol
-
 # What can be done. A route or page names the one permission it needs.
 CALLS_READ = "calls.read"            # list and open calls (agents: their own only)
 CALLS_UPLOAD = "calls.upload"        # upload recordings, re-analyse, watch jobs
@@ -38,11 +36,6 @@ GRANTS: dict[str, frozenset[str]] = {
     "trainer": frozenset(_STAFF - {CRM_READ} | {COACHING_WRITE}),
     "agent": frozenset({CALLS_READ, APPEAL_CREATE}),
 }
-
-
-class Actor(Protocol):
-    role: str
-    agent_id: str | None
 
 
 class PermissionDenied(PermissionError):

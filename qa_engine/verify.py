@@ -80,7 +80,7 @@ class AudioVerifier:
         self.audio = audio
         self.margin = margin
         self.alternative_margin = alternative_margin
-        self.checks: list[AudioCheck] = []  # every check made, for the metrics and the benchmark
+        self.checks: list[AudioCheck] = []  # every check made (benchmarks/opening_verification.py reads them)
         self._clips: dict[tuple[str, int, int], np.ndarray] = {}
 
     def check(self, turn: Utterance, part: str, expected: Sequence[str], rivals: Rivals, *, at_start: bool = False,
