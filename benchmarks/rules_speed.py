@@ -1,7 +1,7 @@
 """Rule-engine throughput: calls per second for the full rule set on realistic transcripts.
 
 Generates varied hotel-call dialogues (≈30 utterances, ≈1,500 characters, holds, overlaps, dead
-air), then times ``evaluate`` + ``score_call`` on one core. Target: ≥ 2,000 calls/s.
+air), then times ``evaluate`` + ``score_call`` on one core. Floor: ≥ 300 calls/s (issue 17: the engine is read more than it is run; ASR takes seconds per call).
 
     PYTHONPATH=. .venv/bin/python benchmarks/rules_speed.py [--calls 300] [--repeat 5]
 """
@@ -121,7 +121,7 @@ def main() -> None:
     print(f"per CPU second (process time, less sensitive to other load on the machine): median "
           f"{statistics.median(cpu_rates):,.0f} calls/s, best {max(cpu_rates):,.0f}")
     best = max(statistics.median(rates), statistics.median(cpu_rates))
-    print("target ≥ 2,000 calls/s:", "met" if best >= 2000 else "NOT met")
+    print("floor ≥ 300 calls/s:", "met" if best >= 300 else "NOT met")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from qa_engine.rules import text as T
 
@@ -48,6 +49,7 @@ def _digit(ch: str) -> str:
     return ch if _literal(ch) else str(T.DIGIT_SYLLABLES[T.syllable_of(ch)])
 
 
+@lru_cache(maxsize=4096)  # agents say the same few work numbers all day
 def _value(run: str) -> str | None:
     digits = "".join(_digit(ch) for ch in run)
     value = T.parse_numeral(digits)
@@ -58,8 +60,6 @@ def _value(run: str) -> str | None:
     return "".join(str(T.NUMERAL_DIGITS.get(ch, ch)) for ch in digits)  # digit by digit, keeps 027
 
 
-_VALUES = T.BoundedMemo(_value)  # a run → its number: agents say the same few work numbers all day
-
 
 def char_classes(text: str) -> str:
     """The class view of ``text``, one character per character (``L`` literal numeral, ``h`` digit
@@ -69,7 +69,7 @@ def char_classes(text: str) -> str:
 
 def run_digits(run: str) -> str | None:
     """A run of numerals and homophones as its number: 幺三八 → 138, 一千二百 → 1200, 零八 → 08."""
-    return _VALUES[run]
+    return _value(run)
 
 
 def numbers_in(clean: str, fuzzy: str, prefixes: Sequence[str], suffixes: Sequence[str]) -> list[str]:
@@ -85,7 +85,7 @@ def numbers_in(clean: str, fuzzy: str, prefixes: Sequence[str], suffixes: Sequen
         i, j = m.span()
         before = fuzzy.endswith(prefixes, 0, i)  # (a tuple: any of them)
         if before or ("L" in m.group() and fuzzy.startswith(suffixes, j)):
-            value = _VALUES[clean[i:j]]
+            value = _value(clean[i:j])
             if value is not None:
                 out.append(value)
     return out

@@ -39,7 +39,8 @@ from qa_engine.config import Settings
 from qa_engine.rules.context import CallContext
 from qa_engine.rules.engine import evaluate
 from qa_engine.rules.errors import RuleError
-from qa_engine.rules.loader import RuleSet, _validated, line_of, rule_test_files
+from qa_engine.rules.files import line_of, validated
+from qa_engine.rules.loader import RuleSet, rule_test_files
 from qa_engine.rules.schema import CaseSpec, CaseFileSpec
 from qa_engine.turns import build_turns
 from qa_engine.types import CallMetrics, Finding, Utterance
@@ -164,7 +165,7 @@ def _evidence_matches(e: dict, want: dict) -> bool:
 def run_test_file(ruleset: RuleSet, path: Path) -> list[CaseResult]:
     """Run every case of one test file; a file that cannot be read gives one failed result."""
     try:
-        tf, text = _validated(path, CaseFileSpec)
+        tf, text = validated(path, CaseFileSpec)
     except RuleError as exc:
         return [CaseResult(str(path), exc.line, "?", "(file)", [str(exc)])]
     expected_name = f"{tf.rule}.test.yaml"

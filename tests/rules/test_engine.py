@@ -121,25 +121,14 @@ def test_missing_inputs_are_na_not_errors(ruleset):
     assert "规则执行出错" not in " ".join(f.message for f in findings.values())
 
 
-def test_findings_built_without_validation_behave_like_validated_ones(ruleset):
-    # the engine builds findings and evidence without pydantic's validation (for speed): they must
-    # dump, compare, copy and pickle like validated models, and editing one must not touch another
-    import copy
-    import pickle
 
-    findings = evaluate(ruleset, _ctx(dead_air=[{"start": 20.0, "end": 35.0}]))
-    for f in findings:
-        validated = Finding.model_validate(f.model_dump(exclude_unset=True))
-        assert f == validated and f.model_dump_json() == validated.model_dump_json()
-        assert f.model_dump(exclude_unset=True) == validated.model_dump(exclude_unset=True)
-        assert f.model_fields_set == validated.model_fields_set
-        for e, v in zip(f.evidence, validated.evidence):
-            assert e.model_fields_set == v.model_fields_set
-        assert pickle.loads(pickle.dumps(f)) == f and copy.deepcopy(f) == f
-    first, second = findings[0], findings[1]
-    first.message = "改过的说明"
-    edited = first.model_copy(update={"outcome": "pass"})
-    assert second.model_fields_set == set(Finding.model_fields) and second.message != "改过的说明"
-    assert edited.outcome == "pass" and first.model_fields_set == set(Finding.model_fields)
-    speakerless = [e for f in findings for e in f.evidence if e.speaker is None]
-    assert speakerless and all("speaker" not in e.model_fields_set for e in speakerless)
+def test_a_rule_that_raises_is_na_naming_the_error_and_the_others_still_run(ruleset, monkeypatch):
+    rule = ruleset.rule("open.brand_name")
+
+    def broken(env):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(rule, "check", broken)
+    findings = {f.rule_id: f for f in evaluate(ruleset, _ctx())}
+    assert findings["open.brand_name"].outcome == "n/a" and "boom" in findings["open.brand_name"].message
+    assert len(findings) == len(ruleset.rules) and findings["close.thanks"].outcome == "pass"

@@ -1,0 +1,64 @@
+"""qa_engine/rules/phrases.py: phrase lists matched by characters, pinyin or fuzzy pinyin."""
+
+from __future__ import annotations
+
+from qa_engine.rules.phrases import PhraseIndex, PhraseList
+
+
+def _index(**lists):
+    return PhraseIndex({k: PhraseList(k, tuple(v[0]), v[1], exceptions=tuple(v[2]) if len(v) > 2 else ())
+                        for k, v in lists.items()})
+
+
+def test_phrase_index_matches_all_lists_in_one_pass():
+    idx = _index(brand=(["夜郎印象", "夜郎"], "pinyin"), bad=(["不知道"], "pinyin", ["不知道您"]),
+                 ok=(["好"], "exact", ["不好"]))
+    found = idx.match_text("叶朗印象酒店，我不知道。好的")
+    assert {m.phrase for m in found["brand"]} == {"夜郎印象", "夜郎"}
+    assert "bad" in found and "ok" in found
+    assert "bad" not in idx.match_text("不知道您还需要什么")
+    assert "ok" not in idx.match_text("不好")
+
+
+def test_exact_lists_ignore_homophones_and_single_syllables_need_the_character():
+    idx = _index(exact=(["转吧"], "exact"), single=(["好"], "pinyin"))
+    assert "exact" not in idx.match_text("赚吧")
+    assert "single" not in idx.match_text("号")
+    assert "single" in idx.match_text("好")
+
+
+def test_phrases_with_numerals_match_by_value_and_by_sound():
+    # 一 alone stays as written in the characters view, so its syllables suffice (查询1下 reads the
+    # same); a phrase whose numerals become digits also matches another spelling of the value
+    idx = _index(check=(["查询一下"], "pinyin"), wait=(["两分钟"], "pinyin"))
+    for text in ("我帮您查询一下", "我帮您查询1下", "我帮您查寻一下"):
+        assert [m.phrase for m in idx.match_text(text)["check"]] == ["查询一下"], text
+    for text in ("大约两分钟", "大约二分钟", "大约2分钟"):
+        assert "wait" in idx.match_text(text), text
+    assert "wait" not in idx.match_text("大约三分钟")
+
+
+def test_patterns_and_exceptions_of_a_list():
+    idx = PhraseIndex({"wait": PhraseList("wait", ("请稍等",), "pinyin", patterns=(r"\d+(分钟|秒)",)),
+                       "ok": PhraseList("ok", ("可以",), "exact", exceptions=("不可以",))})
+    found = idx.match_text("请稍等，大约两分钟，可以吗")
+    assert [(m.phrase, m.channel) for m in found["wait"]] == [("请稍等", "pinyin"), ("2分钟", "chars")]
+    assert "ok" in found and "ok" not in idx.match_text("这个不可以")
+
+
+def test_numeral_phrases_of_an_exact_list_match_any_spelling_of_the_value():
+    idx = _index(room=(["108房"], "exact"))
+    assert "room" in idx.match_text("一百零八房") and "room" in idx.match_text("幺零八房")
+    assert "room" not in idx.match_text("一百零九房")
+
+
+def test_hotwords_are_the_phrases_of_hotword_lists_in_order_without_repeats():
+    idx = PhraseIndex({"a": PhraseList("a", ("夜郎印象", "您好"), hotword=True), "b": PhraseList("b", ("不知道",)),
+                       "c": PhraseList("c", ("您好", "早上好"), hotword=True)})
+    assert idx.hotwords() == ["夜郎印象", "您好", "早上好"]
+
+
+def test_fuzzy_lists_accept_ni_for_nin():
+    idx = _index(help=(["有什么可以帮您"], "fuzzy"), strict=(["有什么可以帮您"], "pinyin"))
+    found = idx.match_text("有什么可以帮你")
+    assert "help" in found and "strict" not in found
