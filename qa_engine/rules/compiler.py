@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from qa_engine.rules.errors import CompileError
-from qa_engine.rules.params import substitute_params
 from qa_engine.rules.phrases import PhraseList
 from qa_engine.types import Evidence
 
@@ -83,6 +82,21 @@ def operator_docs() -> dict[str, str]:
     return {name: op.doc.splitlines()[0] if op.doc else "" for name, op in sorted(OPERATORS.items())}
 
 
+def substitute_params(node: Any, params: dict, loc: tuple) -> Any:
+    """Replace ``"$name"`` strings by the params (the whole string must be the reference)."""
+    if isinstance(node, str) and node.startswith("$") and len(node) > 1:
+        if node[1:] not in params:
+            close = get_close_matches(node[1:], params, n=1)
+            raise CompileError(loc, f"unknown parameter '{node}'",
+                               f"did you mean `${close[0]}`?" if close else "declare it under `params:`")
+        return params[node[1:]]
+    if isinstance(node, dict):
+        return {k: substitute_params(v, params, loc + (k,)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [substitute_params(v, params, loc + (i,)) for i, v in enumerate(node)]
+    return node
+
+
 class Compiler:
     """Compiles the expression trees of one rule (its params already substituted).
 
@@ -95,6 +109,10 @@ class Compiler:
         self.params = params
         self._anonymous = 0
         self._macro_stack: list[str] = []
+
+    def compile_rule_part(self, node: Any, part: str) -> Evaluator:
+        """A rule's ``check`` or ``when``, its ``$param`` references replaced by the rule's params."""
+        return self.compile(substitute_params(node, self.params, (part,)), (part,))
 
     def compile(self, node: Any, loc: tuple) -> Evaluator:
         if not isinstance(node, dict) or len(node) != 1:

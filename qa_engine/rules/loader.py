@@ -24,7 +24,6 @@ import qa_engine.rules.operators  # noqa: F401 - registers the operators the com
 from qa_engine.rules.compiler import Compiler, Evaluator
 from qa_engine.rules.errors import CompileError, RuleError, RuleSetError
 from qa_engine.rules.files import line_of, validated
-from qa_engine.rules.params import substitute_params
 from qa_engine.rules.phrases import PhraseIndex, PhraseList
 from qa_engine.rules.schema import ListFile, MacrosFile, MessageSet, RuleFile, RulesetFile, ScorecardFile, TransferEvents
 
@@ -173,8 +172,8 @@ def _compile_rule(path: Path, lists: dict, macros: dict, scorecard: ScorecardFil
         return None
     compiler = Compiler(lists, macros, rf.id, rf.params)
     try:
-        check = compiler.compile(substitute_params(rf.check, rf.params, ("check",)), ("check",))
-        when = compiler.compile(substitute_params(rf.when, rf.params, ("when",)), ("when",)) if rf.when is not None else None
+        check = compiler.compile_rule_part(rf.check, "check")
+        when = compiler.compile_rule_part(rf.when, "when") if rf.when is not None else None
     except CompileError as exc:
         errors.append(_located(exc, path, text, macros, rf.id))
         return None

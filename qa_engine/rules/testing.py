@@ -1,22 +1,6 @@
-"""Rule unit tests kept beside the rules (``rules/<rule id>.test.yaml``), Semgrep/Prometheus style.
-
-Each case gives a small transcript, metrics and call record and the expected finding::
-
-    rule: open.agent_id
-    defaults:
-      record: {direction: inbound, agent_id: "108", started_at: "2026-11-20T09:15:00+08:00"}
-    cases:
-      - name: digit by digit with 幺
-        transcript:
-          - [agent, 0.5, 4.0, 早上好，夜郎印象连锁酒店，我是幺零八号，请问有什么可以帮您？]
-        expect: {outcome: pass}
-      - name: another agent's number
-        record: {agent_id: "109"}
-        transcript: [[agent, 0.5, 4.0, 我是108号]]
-        expect:
-          outcome: fail
-          message_contains: ["108", "109"]
-          evidence: [{speaker: agent, start: 0.5, text_contains: 我是}]
+"""Rule unit tests kept beside the rules (``rules/<rule id>.test.yaml``), Semgrep/Prometheus style:
+each case gives a small transcript, metrics and call record and the expected finding. The format is
+in rules/README.md ("Test files").
 
 ``expect`` keys: ``outcome`` (pass | fail | n/a, required), ``message_contains`` / ``message_en_contains``
 (text or list), ``evidence_count``, ``evidence`` (each item must match some evidence entry on the
