@@ -37,15 +37,48 @@ class FakeModel:
     segments: list[FakeSegment] = field(default_factory=list)
     calls: list[dict] = field(default_factory=list)
     audio: list[np.ndarray] = field(default_factory=list)
-    consumed: int = 0
 
     def transcribe(self, audio, **kwargs):
         self.calls.append(kwargs)
         self.audio.append(np.array(audio, copy=True))
+        return iter(self.segments), None
 
-        def gen():
-            for s in self.segments:
-                self.consumed += 1
-                yield s
 
-        return gen(), None
+def sound_bursts(audio: np.ndarray, *, sample_rate: int = 16000, bridge_s: float = 0.5,
+                 below_peak_db: float = 30.0) -> list[tuple[float, float]]:
+    """(start, end) seconds of each stretch of sound in ``audio``: 20 ms frames within
+    ``below_peak_db`` of the loudest, gaps shorter than ``bridge_s`` bridged."""
+    hop = sample_rate // 50
+    n = audio.size // hop
+    if n == 0:
+        return []
+    db = 10 * np.log10(np.mean(np.square(audio[: n * hop].reshape(n, hop), dtype=np.float64), axis=1) + 1e-12)
+    loud = np.flatnonzero(db >= db.max() - below_peak_db)
+    bursts: list[list[int]] = []
+    for i in loud:
+        if bursts and (i - bursts[-1][1]) * hop / sample_rate < bridge_s:
+            bursts[-1][1] = i + 1
+        else:
+            bursts.append([i, i + 1])
+    return [(a * hop / sample_rate, b * hop / sample_rate) for a, b in bursts]
+
+
+@dataclass
+class ScriptedModel:
+    """A stand-in that hears where the speech is: the n-th ``transcribe`` call says ``scripts[n]``,
+    one text per stretch of sound in the audio it is given, its characters spread over that
+    stretch. The pipeline transcribes a stereo call's agent channel, then the customer's, so the
+    scripts are [agent's texts, customer's texts]. A count of stretches that does not match the
+    script (or a call beyond the scripts, such as a retry) raises: the test then says why."""
+
+    scripts: list[list[str]]
+    calls: list[dict] = field(default_factory=list)
+
+    def transcribe(self, audio, **kwargs):
+        self.calls.append(kwargs)
+        n = len(self.calls) - 1
+        texts = self.scripts[n] if n < len(self.scripts) else []
+        bursts = sound_bursts(np.asarray(audio, dtype=np.float32))
+        if len(bursts) != len(texts):
+            raise AssertionError(f"transcribe call {n}: {len(bursts)} stretches of sound {bursts}, script has {len(texts)}")
+        return iter([seg(a, text, per_char=(b - a) / len(text)) for text, (a, b) in zip(texts, bursts)]), None
