@@ -185,12 +185,6 @@ class Score(BaseModel):
     ruleset_version: str = ""
 
 
-class CallRecordDefaults(BaseModel):
-    direction: Literal["inbound", "outbound"] = "inbound"
-    agent_channel: Literal["left", "right", "mono"] = "left"
-    agent_id: str | None = None
-
-
 class CallAnalysis(BaseModel):
     """The result of analysing one call: a pure function of audio, call record, rules and models."""
 

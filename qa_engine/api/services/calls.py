@@ -17,8 +17,6 @@ from qa_engine.storage import search
 from qa_engine.storage.app_models import Review
 from qa_engine.storage.models import Analysis, Call, FindingRow, MetricsRow, UtteranceRow
 
-ORDERS = ("queue", "-started_at", "started_at", "score", "-score")
-
 
 class CallFilters(BaseModel):
     """Filters of the call list; every field is optional."""
@@ -211,12 +209,6 @@ def agent_ids(session: Session) -> list[str]:
     """Agents that have calls, for filter pickers."""
     rows = session.exec(select(Call.agent_id).where(Call.agent_id.is_not(None)).distinct().order_by(Call.agent_id))
     return list(rows)
-
-
-def agent_names(session: Session) -> dict[str, dict]:
-    """Agent id → {"name", "team"} for the agents that have calls (name "" when not in ``agents``)."""
-    directory = catalog.agents(session)
-    return {a: directory.get(a, {"name": "", "team": ""}) for a in agent_ids(session)}
 
 
 def rule_ids(session: Session) -> list[str]:
