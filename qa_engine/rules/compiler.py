@@ -129,7 +129,7 @@ class Compiler:
         return op.build(self._arguments(op, value, loc + (name,)), self, loc + (name,))
 
     def _arguments(self, op: Operator, value: Any, loc: tuple) -> BaseModel:
-        fields = ", ".join(op.args.model_fields)
+        fields = ", ".join(f.alias or name for name, f in op.args.model_fields.items())  # as written in YAML
         if value is None:
             value = {}
         if not isinstance(value, dict):

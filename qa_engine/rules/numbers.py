@@ -74,8 +74,9 @@ def run_digits(run: str) -> str | None:
 
 def numbers_in(clean: str, fuzzy: str, prefixes: Sequence[str], suffixes: Sequence[str]) -> list[str]:
     """Numbers in a cleaned text (``fuzzy``: its fuzzy view; prefixes/suffixes as ``syllable_codes``):
-    a run of numerals or digit homophones right after a prefix, or a run holding a literal numeral
-    right before a suffix (a homophone run before 号 is too often an ordinary word)."""
+    a run of two or more numerals or digit homophones right after a prefix (one alone is a word:
+    我是一名客服, 工号一下), or a run holding a literal numeral right before a suffix (a homophone
+    run before 号 is too often an ordinary word)."""
     prefixes, suffixes = tuple(prefixes), tuple(suffixes)
     classes = clean.translate(_CLASSES)
     if "L" not in classes and "h" not in classes:
@@ -83,8 +84,8 @@ def numbers_in(clean: str, fuzzy: str, prefixes: Sequence[str], suffixes: Sequen
     out: list[str] = []
     for m in _RUN.finditer(classes):
         i, j = m.span()
-        before = fuzzy.endswith(prefixes, 0, i)  # (a tuple: any of them)
-        if before or ("L" in m.group() and fuzzy.startswith(suffixes, j)):
+        after_prefix = j - i >= 2 and fuzzy.endswith(prefixes, 0, i)  # (a tuple: any of them)
+        if after_prefix or ("L" in m.group() and fuzzy.startswith(suffixes, j)):
             value = _value(clean[i:j])
             if value is not None:
                 out.append(value)

@@ -45,7 +45,10 @@ class PhraseArgs(Args):
     @classmethod
     def _valid_regex(cls, v):
         if v is not None:
-            re.compile(v)
+            try:
+                re.compile(v)
+            except re.error as exc:  # (not a ValueError: pydantic would let it through as a crash)
+                raise ValueError(f"invalid regular expression: {exc}") from exc
         return v
 
 
@@ -80,9 +83,11 @@ def quote(phrases: list[str]) -> str:
 
 def _list_ids(a: PhraseArgs, compiler: Compiler, loc: tuple) -> list[str]:
     """The lists searched: ``list``, then ``lists``, then the inline ``phrases`` as a list."""
+    if a.list:
+        compiler.need_list(a.list, loc + ("list",))
+    for n, list_id in enumerate(a.lists or []):
+        compiler.need_list(list_id, loc + ("lists", n))
     ids = ([a.list] if a.list else []) + list(a.lists or [])
-    for n, list_id in enumerate(ids):
-        compiler.need_list(list_id, loc + ("lists", n) if a.lists and list_id in a.lists else loc + ("list",))
     if a.phrases:
         ids.append(compiler.anonymous_list(a.phrases, a.tolerance))
     return ids

@@ -111,8 +111,6 @@ def test_work_number_id_not_made_of_digits_is_judged_on_the_text(run):
     assert r.value is False and "A08" in r.zh and r.evidence[0].audio_check is None
 
 
-@pytest.mark.xfail(strict=True, reason="engine: any numeral run after a prefix is a work number, so "
-                   "我是一名客服 states work number 1 (and passes for agent 1)")
 def test_work_number_a_numeral_word_is_not_a_number(run):
     assert run(WORK_NUMBER, agent("我是一名客服，请问有什么可以帮您")).zh == "开场未报工号（应为 108 号）"
 

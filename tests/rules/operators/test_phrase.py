@@ -117,14 +117,11 @@ def test_unknown_list_hint_suggests_the_close_one(compile_error):
     assert compile_error({"phrase": {"list": "brnd"}}).hint == "did you mean `brand`?"
 
 
-@pytest.mark.xfail(strict=True, reason="engine: the index counts `list` too, so the 2nd item of `lists` is reported as 2")
 def test_unknown_list_in_lists_beside_list_points_at_its_item(compile_error):
     err = compile_error({"phrase": {"list": "brand", "lists": ["thanks", "brnd"]}})
     assert err.loc == ("check", "phrase", "lists", 1)
 
 
-@pytest.mark.xfail(strict=True, reason="engine: re.error is not a ValueError, so pydantic lets it through and "
-                   "`qa-engine rules validate` crashes with a traceback instead of file:line")
 def test_bad_regex_is_a_compile_error(compile_error):
     err = compile_error({"phrase": {"regex": "(("}})
     assert err.loc[:2] == ("check", "phrase") and "regex" in str(err.loc) + err.problem

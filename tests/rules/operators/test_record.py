@@ -82,7 +82,6 @@ def test_compile_errors_name_the_operator_and_argument(compile_error, expr, loc,
     assert err.loc == loc and problem in err.problem
 
 
-@pytest.mark.xfail(strict=True, reason="engine: the hint lists pydantic field names (in_, from_), not the YAML keys")
 @pytest.mark.parametrize("expr", [{"record": {"field": "direction", "inn": []}}, {"local_time": {"frm": "1:00"}}])
 def test_argument_hint_lists_the_keys_to_write(compile_error, expr):
     hint = compile_error(expr).hint
