@@ -101,7 +101,7 @@ def build_phrase(a: PhraseArgs, compiler: Compiler, loc) -> Evaluator:
     regex = re.compile(a.regex) if a.regex else None
     named = [i for i in ids if "#" not in i]
     what_zh = a.what_zh or ("、".join(compiler.lists[i].title_zh or i for i in named) or "指定用语")
-    what_en = a.what_en or (", ".join(named) or "the phrase")
+    what_en = a.what_en or (", ".join(named) or "phrase")
     audio_phrases = [p for i in ids for p in compiler.lists[i].phrases]
 
     def found_in(view: CallView, i: int) -> list[str]:
