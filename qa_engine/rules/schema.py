@@ -1,4 +1,4 @@
-"""Pydantic schemas of the files in rules/ (also exported as JSON schema for editors)."""
+"""Pydantic schemas of the files in rules/."""
 
 from __future__ import annotations
 
@@ -149,14 +149,3 @@ class CaseFileSpec(Strict):
     defaults: dict[str, Any] = Field(default_factory=dict, description="record/metrics/local_start for all cases")
     cases: list[CaseSpec] = Field(min_length=1)
 
-
-def json_schemas() -> dict[str, dict]:
-    """JSON schemas of every file kind (for editor validation)."""
-    return {
-        "rule": RuleFile.model_json_schema(),
-        "list": ListFile.model_json_schema(),
-        "scorecard": ScorecardFile.model_json_schema(),
-        "ruleset": RulesetFile.model_json_schema(),
-        "macros": MacrosFile.model_json_schema(),
-        "test": CaseFileSpec.model_json_schema(),
-    }
