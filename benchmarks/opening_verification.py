@@ -1,7 +1,7 @@
 """Opening rules checked on the transcript alone and with the audio check (qa_engine/verify.py).
 
 For every recording with a ``.ref.json`` in the corpora (the demo calls, the dev corpus, the
-openings corpus) this runs the pipeline once, then judges the three opening rules twice on the
+openings corpus) this runs the pipeline once, then judges the opening rules twice on the
 same transcript: text only, and with the audio verifier. It prints per rule a confusion table
 against the human labels (compliant openings that pass / fail, non-compliant ones that fail /
 pass), side by side.
@@ -36,7 +36,7 @@ from qa_engine.types import CallAnalysis
 from qa_engine.verify import call_verifier
 
 REPO = Path(__file__).resolve().parents[1]
-RULES = ("open.greeting_time_of_day", "open.brand_name", "open.agent_id")
+RULES = ("open.greeting_time_of_day", "open.brand_name", "open.agent_id", "open.offer_help")
 AUDIO = (".wav", ".mp3", ".m4a", ".flac", ".ogg")
 
 
@@ -88,7 +88,8 @@ def judge(ruleset, analysis, record, settings, verifier) -> dict[str, str]:
 # ttskit voices documented as producing babble (shared/spec/MODELS_AND_DATA.md): their calls are
 # reported apart, as no transcriber or checker can be judged on them.
 BABBLE = {"Xiaomei", "Xiaowei", "Yina"}
-PART_RULE = {"greeting": "open.greeting_time_of_day", "brand": "open.brand_name", "work_number": "open.agent_id"}
+PART_RULE = {"greeting": "open.greeting_time_of_day", "brand": "open.brand_name", "work_number": "open.agent_id",
+             "offer_help": "open.offer_help"}
 
 
 @dataclass

@@ -12,6 +12,14 @@ from qa_engine.rules.loader import CompiledRule, RuleSet, load_ruleset, validate
 from qa_engine.rules.operators import OPERATORS
 
 __all__ = [
-    "CallContext", "CompiledRule", "OPERATORS", "RuleError", "RuleSet", "RuleSetError", "evaluate",
-    "load_ruleset", "score_call", "validate_dir",
+    "OPERATORS",
+    "CallContext",
+    "CompiledRule",
+    "RuleError",
+    "RuleSet",
+    "RuleSetError",
+    "evaluate",
+    "load_ruleset",
+    "score_call",
+    "validate_dir",
 ]

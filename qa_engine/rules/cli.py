@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 rules_app = typer.Typer(help="Validate and test the script-standard rules (rules/).", no_args_is_help=True)
 
-DirArg = Annotated[Optional[Path], typer.Argument(help="rules directory (default: QA_RULES_DIR or ./rules)")]
+DirArg = Annotated[Path | None, typer.Argument(help="rules directory (default: QA_RULES_DIR or ./rules)")]
 
 
 def _rules_dir(directory: Path | None) -> Path:
@@ -45,7 +45,7 @@ def validate(directory: DirArg = None,
 
 @rules_app.command("test")
 def test(directory: DirArg = None,
-         rule: Annotated[Optional[str], typer.Option("--rule", "-r", help="only this rule id")] = None,
+         rule: Annotated[str | None, typer.Option("--rule", "-r", help="only this rule id")] = None,
          verbose: Annotated[bool, typer.Option("--verbose", "-v", help="list passing cases too")] = False,
          as_json: Annotated[bool, typer.Option("--json", help="results as JSON")] = False) -> None:
     """Run the test cases beside each rule (<rule id>.test.yaml); exit 1 when one fails."""

@@ -47,7 +47,7 @@ def _verdict(rule: CompiledRule, env: Env) -> Result:
             if not applies.value:
                 return Result(None, [], applies.zh, applies.en, applies.facts)
         return rule.check(env)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         log.exception("rule %s failed", rule.id)
         return Result(None, [], f"规则执行出错：{exc!r}", f"rule error: {exc!r}")
 

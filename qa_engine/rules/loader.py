@@ -25,7 +25,15 @@ from qa_engine.rules.compiler import Compiler, Evaluator
 from qa_engine.rules.errors import CompileError, RuleError, RuleSetError
 from qa_engine.rules.files import line_of, validated
 from qa_engine.rules.phrases import PhraseIndex, PhraseList
-from qa_engine.rules.schema import ListFile, MacrosFile, MessageSet, RuleFile, RulesetFile, ScorecardFile, TransferEvents
+from qa_engine.rules.schema import (
+    ListFile,
+    MacrosFile,
+    MessageSet,
+    RuleFile,
+    RulesetFile,
+    ScorecardFile,
+    TransferEvents,
+)
 
 RESERVED = {"ruleset.yaml", "scorecard.yaml", "macros.yaml"}
 TEST_SUFFIX = ".test.yaml"

@@ -71,7 +71,7 @@ def _around_event(view: CallView, idx: list[int], scope: Scope, ev: Event) -> li
     A transfer is anchored on its first announcing utterance; a hold on its start and end."""
     if scope.in_event and ev.first_utt is not None:
         return idx[bisect_left(idx, ev.first_utt):bisect_right(idx, ev.last_utt)]
-    start_of = lambda i: view.utts[i].start  # noqa: E731
+    start_of = lambda i: view.utts[i].start
     if scope.before_event is not None:
         if ev.first_utt is not None:  # up to and including the first announcement
             cut = bisect_right(idx, ev.first_utt)

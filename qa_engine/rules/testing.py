@@ -14,9 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 import numpy as np
+from pydantic import ValidationError
 
 from qa_engine.callrecord import CallRecord
 from qa_engine.config import Settings
@@ -25,7 +24,7 @@ from qa_engine.rules.engine import evaluate
 from qa_engine.rules.errors import RuleError
 from qa_engine.rules.files import line_of, validated
 from qa_engine.rules.loader import RuleSet, rule_test_files
-from qa_engine.rules.schema import CaseSpec, CaseFileSpec
+from qa_engine.rules.schema import CaseFileSpec, CaseSpec
 from qa_engine.turns import build_turns
 from qa_engine.types import CallMetrics, Finding, Utterance
 from qa_engine.verify import SAMPLE_RATE, AudioVerifier

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 _PUA_START = 0xE000
@@ -108,7 +108,7 @@ class _SyllableCodes:
 SYLLABLES = _SyllableCodes()
 
 
-@lru_cache(maxsize=None)
+@cache
 def syllable_of(ch: str) -> str | None:
     """Toneless pinyin of one character (None when it is not a Chinese character or digit)."""
     if ch in _DIGIT_READINGS:
@@ -128,7 +128,7 @@ class _PinyinTable(dict):
         return value
 
 
-@lru_cache(maxsize=None)
+@cache
 def fold_syllable(s: str) -> str:
     """Merge the syllable distinctions ASR and regional accents blur."""
     s = {"nin": "ni"}.get(s, s)

@@ -8,12 +8,11 @@ import re
 import pytest
 import yaml
 
+from qa_engine.config import REPO_ROOT
 from qa_engine.rules import evaluate
 from qa_engine.rules.loader import rule_test_files
 from qa_engine.rules.schema import CaseFileSpec
 from qa_engine.rules.testing import build_context
-
-from qa_engine.config import REPO_ROOT
 
 RULES_DIR = REPO_ROOT / "rules"
 

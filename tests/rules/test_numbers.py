@@ -5,8 +5,12 @@ from __future__ import annotations
 import pytest
 
 from qa_engine.rules import text as T
-from qa_engine.rules.numbers import near_numbers, same_number, spoken_forms, stated_numbers
-
+from qa_engine.rules.numbers import (
+    near_numbers,
+    same_number,
+    spoken_forms,
+    stated_numbers,
+)
 
 PREFIX = [T.fold_syllable(s) for s in ("wo", "shi")], [T.fold_syllable(s) for s in ("gong", "hao")]
 SUFFIX = [[T.fold_syllable("hao")]]

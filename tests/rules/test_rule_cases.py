@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import pytest
 import yaml
 
+from qa_engine.config import REPO_ROOT
 from qa_engine.rules.loader import rule_test_files
 from qa_engine.rules.testing import run_test_file
-
-from qa_engine.config import REPO_ROOT
 
 RULES_DIR = REPO_ROOT / "rules"
 
@@ -22,7 +21,7 @@ def _cases():
             yield pytest.param(path, n, id=f"{data.get('rule')}::{case.get('name')}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _results(ruleset, path):
     return run_test_file(ruleset, path)
 

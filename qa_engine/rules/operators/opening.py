@@ -7,7 +7,13 @@ from pydantic import Field
 
 from qa_engine.rules import text as T
 from qa_engine.rules.compiler import Args, Compiler, Env, Evaluator, Result, operator
-from qa_engine.rules.numbers import near_numbers, numbers_in, same_number, spoken_forms, syllable_codes
+from qa_engine.rules.numbers import (
+    near_numbers,
+    numbers_in,
+    same_number,
+    spoken_forms,
+    syllable_codes,
+)
 from qa_engine.rules.operators.audio import ask_audio, heard_note, with_check
 from qa_engine.rules.operators.phrase import empty_scope
 from qa_engine.rules.operators.record import Window, hm
