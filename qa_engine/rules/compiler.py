@@ -78,8 +78,9 @@ def operator(name: str, args: type[BaseModel] | None = None):
 
 
 def operator_docs() -> dict[str, str]:
-    """Operator name → first line of its documentation (for `qa-engine rules validate --operators`)."""
-    return {name: op.doc.splitlines()[0] if op.doc else "" for name, op in sorted(OPERATORS.items())}
+    """Operator name → the first paragraph of its documentation on one line (for `qa-engine rules
+    validate --operators`)."""
+    return {name: " ".join(op.doc.split("\n\n")[0].split()) for name, op in sorted(OPERATORS.items())}
 
 
 def substitute_params(node: Any, params: dict, loc: tuple) -> Any:
