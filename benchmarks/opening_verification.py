@@ -183,9 +183,9 @@ def report_answers(errors: list[tuple[float, float]]) -> None:
 
 
 def report(name: str, table, pipeline_s: float, verify_s: float, settings) -> None:
+    share = f"{100 * verify_s / pipeline_s:.1f} % of the pipeline" if pipeline_s else "analyses cached: no pipeline time"
     print(f"\n{name}: margins {settings.verify_margin} (transcript, nothing) / {settings.verify_alternative_margin} "
-          f"(alternatives); pipeline {pipeline_s:.1f} s, audio checks on the real records {verify_s:.1f} s "
-          f"({100 * verify_s / max(pipeline_s, 1e-9):.1f} % of the pipeline; 0 s when the analyses were cached)")
+          f"(alternatives); pipeline {pipeline_s:.1f} s, audio checks on the real records {verify_s:.1f} s ({share})")
     print(f"{'rule':28} {'truth':5} {'n':>4} {'text ok':>12} {'verified ok':>12}")
     for (rule, truth), counts in sorted(table.items()):
         n = sum(counts.values())
