@@ -27,7 +27,8 @@ class Scope(BaseModel):
     before_event: int | None = Field(None, ge=1, description="last N utterances starting before the current event")
     after_event: int | None = Field(None, ge=1, description="first N utterances starting after the current event ends")
     in_event: bool = Field(False, description="the utterances that announce the current event (transfers)")
-    first_turn: bool = Field(False, description="the speaker's first turn: utterances until the other party speaks")
+    first_turn: bool = Field(False, description="the speaker's first turn, i.e. its first utterance (utterances are "
+                             "turns: a party's speech until the other takes the floor or pauses over 1.8 s)")
     first: int | None = Field(None, ge=1)
     last: int | None = Field(None, ge=1)
     first_s: float | None = Field(None, gt=0, description="utterances starting within the first N seconds")
@@ -46,8 +47,10 @@ def select(view: CallView, scope: Scope, event: Event | None = None) -> list[int
         idx = [i for i in idx if asks_question(utts[i].text)]
     if event is not None:
         idx = _around_event(view, idx, scope, event)
-    if scope.first_turn and idx:
-        idx = [i for i in idx if i < _turn_end(view, idx[0])]
+    if scope.first_turn:
+        # (not "until the other party speaks": when the ASR misses the caller's 喂，你好, the agent's
+        # next turn would count as part of the opening)
+        idx = idx[:1]
     if scope.first is not None:
         idx = idx[:scope.first]
     if scope.last is not None:
@@ -58,12 +61,6 @@ def select(view: CallView, scope: Scope, event: Event | None = None) -> list[int
     if scope.last_s is not None:
         idx = [i for i in idx if utts[i].end > view.duration - scope.last_s]
     return idx
-
-
-def _turn_end(view: CallView, first: int) -> int:
-    """The first utterance after ``first`` spoken by someone else (or the end of the call)."""
-    who = view.utts[first].speaker
-    return next((j for j in range(first + 1, len(view.utts)) if view.utts[j].speaker != who), len(view.utts))
 
 
 def _around_event(view: CallView, idx: list[int], scope: Scope, ev: Event) -> list[int]:

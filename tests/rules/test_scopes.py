@@ -33,7 +33,10 @@ def _texts(view, scope, event=None):
 
 def test_scope_first_turn_first_last():
     v = _view(UTTS)
-    assert _texts(v, Scope(first_turn=True)) == ["a1", "a2"]
+    # utterances are turns: a2 follows a1 after a pause (the caller silent or unheard), so the
+    # opening turn is a1 alone
+    assert _texts(v, Scope(first_turn=True)) == ["a1"]
+    assert _texts(v, Scope(speaker="customer", first_turn=True)) == ["喂"]
     assert _texts(v, Scope(first=1)) == ["a1"]
     assert _texts(v, Scope(last=2)) == ["a4", "a5"]
     assert _texts(v, Scope(speaker="customer", first=1)) == ["喂"]

@@ -81,11 +81,11 @@ def test_work_number_without_agent_id_cannot_be_checked(run):
 
 
 def test_work_number_another_number_fails_naming_both_and_the_turn_that_said_it(run):
-    turns = [("agent", 0.5, 1.5, "夜郎印象"), ("agent", 1.6, 3.0, "我是一百零三号")]
-    r = run(WORK_NUMBER, turns)
+    turns = [("agent", 0.5, 1.5, "夜郎印象"), ("agent", 3.6, 5.0, "我是一百零三号")]
+    r = run({"work_number": {"scope": {"speaker": "agent", "first": 2}}}, turns)
     assert r.value is False and r.zh == "所报工号 103 与通话记录的工号 108 不一致"
     assert "103" in r.en and "108" in r.en
-    assert [e.start for e in r.evidence] == [1.6]
+    assert [e.start for e in r.evidence] == [3.6]
 
 
 def test_work_number_garbled_but_confirmed_by_the_audio_passes_with_the_note(run):
