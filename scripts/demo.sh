@@ -6,5 +6,7 @@ cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q -e .
+# setuptools reports every editable install with an information block (a UserWarning) that
+# tells a new user nothing: the install stays quiet unless something is wrong.
+PYTHONWARNINGS=ignore::UserWarning "$VENV/bin/python" -m pip install -q -e .
 exec "$VENV/bin/qa-engine" demo "$@"

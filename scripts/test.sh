@@ -21,7 +21,9 @@ fi
 VENV=${VENV:-.venv}
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q -e ".[test,workers]"
+# setuptools reports every editable install with an information block (a UserWarning) that
+# tells a new user nothing: the install stays quiet unless something is wrong.
+PYTHONWARNINGS=ignore::UserWarning "$VENV/bin/python" -m pip install -q -e ".[test,workers]"
 QA_TEST_POSTGRES_URL=$(bash scripts/start_postgres.sh || true)
 export QA_TEST_POSTGRES_URL
 # Assemble and verify the Whisper model once, before the timed tests.
