@@ -7,6 +7,7 @@ from pydantic import Field
 
 from qa_engine.rules import text as T
 from qa_engine.rules.compiler import Args, Compiler, Env, Evaluator, Result, operator
+from qa_engine.rules.context import CallView
 from qa_engine.rules.numbers import (
     near_numbers,
     numbers_in,
@@ -18,6 +19,7 @@ from qa_engine.rules.operators.audio import ask_audio, heard_note, with_check
 from qa_engine.rules.operators.phrase import empty_scope
 from qa_engine.rules.operators.record import Window, hm
 from qa_engine.rules.scopes import Scope, select
+from qa_engine.types import AudioCheck, Evidence
 
 
 class GreetingWindow(Window):
@@ -70,7 +72,8 @@ def build_greeting(a: GreetingArgs, compiler: Compiler, loc) -> Evaluator:
     return run
 
 
-def _wrong_greeting(view, idx: list[int], a: GreetingArgs, window: str, facts: dict, evidence: list) -> Result:
+def _wrong_greeting(view: CallView, idx: list[int], a: GreetingArgs, window: str, facts: dict,
+                    evidence: list[Evidence]) -> Result:
     """The fail: another time of day's salutation, only a plain greeting, or none."""
     when, expected = facts["local_time"], facts["expected"]
     wrong = [m.phrase for w in a.windows if w.list != window for i in idx for m in view.found(i, w.list)]
@@ -129,7 +132,7 @@ def build_work_number(a: WorkNumberArgs, compiler: Compiler, loc) -> Evaluator:
     return run
 
 
-def _audio_check(view, idx: list[int], expected: str | None, frame: tuple):
+def _audio_check(view: CallView, idx: list[int], expected: str | None, frame: tuple) -> AudioCheck | None:
     """The audio's opinion on the record's work number, said in any of its spoken forms and
     framed by a prefix and suffix (我是…号), against the numbers one digit away said the same
     ways. Only for a record's id made of digits (the check says the number digit by digit)."""
@@ -140,7 +143,7 @@ def _audio_check(view, idx: list[int], expected: str | None, frame: tuple):
                      lambda: [n for f in forms for n in near_numbers(expected, like=f)], between=frame)
 
 
-def _unconfirmed(numbers: list[str], expected: str | None, evidence: list, facts: dict) -> Result:
+def _unconfirmed(numbers: list[str], expected: str | None, evidence: list[Evidence], facts: dict) -> Result:
     """No number, a number the record cannot confirm, or another number."""
     if not numbers:
         exp = f"（应为 {expected} 号）" if expected else ""
