@@ -107,10 +107,15 @@ class LegalHoldIn(BaseModel):
     reason: str = Field("", max_length=500, description="kept in the audit history")
 
 
+class LegalHoldOut(BaseModel):
+    call_id: str
+    legal_hold: bool = Field(description="the call's hold now: true, retention never purges it")
+
+
 HoldSetter = Annotated[User, Depends(require(policy.LEGAL_HOLD))]
 
 
-@router.put("/calls/{call_id}/legal-hold")
+@router.put("/calls/{call_id}/legal-hold", response_model=LegalHoldOut)
 def legal_hold(session: SessionDep, user: HoldSetter, call_id: str, body: LegalHoldIn) -> dict:
     """Put a call on legal hold or release it (inspectors, supervisors); audited."""
     call = retention.set_legal_hold(session, call=visible_call(session, user, call_id), hold=body.hold,

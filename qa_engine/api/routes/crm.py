@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, Field
 
 from qa_engine import policy
-from qa_engine.api.crm_schemas import CustomerHit, RebateRow
+from qa_engine.api.crm_schemas import CustomerHit, CustomerPanel, RebateRow
 from qa_engine.api.deps import CrmReader, MonthEndRunner, SessionDep, visible_call
 from qa_engine.api.services import crm_panel as svc
 
@@ -35,7 +35,7 @@ def _panel(session, phone: str) -> dict:
     return panel
 
 
-@router.get("/customers/by-call/{call_id}")
+@router.get("/customers/by-call/{call_id}", response_model=CustomerPanel)
 def by_call(session: SessionDep, user: CrmReader, call_id: str) -> dict:
     """The panel beside a call, for the call's caller: customer, kind, VIP cards and sub-card balances,
     recent ledger, open feedback and recent contacts. (By call id: phone numbers stay out of URLs,
@@ -46,7 +46,7 @@ def by_call(session: SessionDep, user: CrmReader, call_id: str) -> dict:
     return _panel(session, call.customer_number)
 
 
-@router.post("/customers/lookup")
+@router.post("/customers/lookup", response_model=CustomerPanel)
 def lookup(session: SessionDep, _user: CrmReader, body: PhoneLookup) -> dict:
     """The same panel for a phone number given in the request body (never in the URL)."""
     return _panel(session, body.phone)
