@@ -52,3 +52,12 @@ def test_agents_see_only_their_own_calls_and_work_number():
     assert policy.may_see_call("inspector", None, "109")
     assert policy.own_agent_id("agent", "108", "109") == "108"
     assert policy.own_agent_id("supervisor", None, "109") == "109"
+
+
+def test_every_role_that_reads_the_crm_panel_may_see_phone_numbers():
+    # The CRM panel beside a call (GET /crm/customers/by-call, the dashboard's panel) shows the
+    # caller's numbers unmasked: a role granted crm.read without pii.read would see what redaction
+    # hides everywhere else.
+    for role in policy.GRANTS:
+        if policy.allows(role, policy.CRM_READ):
+            assert policy.allows(role, policy.PII_READ), role
