@@ -138,7 +138,7 @@ def watch(
         dispatch = watch_mod.in_process(settings, on_outcome=_echo_outcome)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, watch_mod.stop_on_signal(stop))
     typer.echo(f"watching {folder} (complete after {settings.watch_settle_s:g} s unchanged); stop with Ctrl-C or SIGTERM")
     watch_mod.Watcher(folder, settings, dispatch, record_for=source.record_for if source else None).run(stop)
     typer.echo("stopped")

@@ -36,6 +36,13 @@ class _Seen:
     since: float  # when this signature was first seen
 
 
+def stop_on_signal(stop: threading.Event) -> Callable[[int, object], None]:
+    """A signal handler that sets ``stop``, from another thread: the handler runs in the main
+    thread, which may be inside ``stop.wait()`` holding the event's lock at that moment, and
+    ``stop.set()`` there would wait for that lock forever (the watcher ignored SIGTERM now and then)."""
+    return lambda *_: threading.Thread(target=stop.set, daemon=True).start()
+
+
 class Watcher:
     """Polls ``folder``; ``poll()`` is one pass, ``run(stop)`` polls until ``stop`` is set."""
 

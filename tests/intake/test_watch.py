@@ -186,3 +186,27 @@ def test_the_watch_command_stops_cleanly_on_sigterm(tmp_path):
         proc.kill()
     assert proc.returncode == 0, err
     assert out.strip().endswith("stopped")
+
+
+def test_a_signal_that_lands_while_the_watcher_holds_its_event_still_stops_it():
+    # The race behind an occasional hang on SIGTERM: the handler runs in the main thread, possibly
+    # while stop.wait() holds the event's lock. Holding that lock here, the handler must return
+    # (SIGALRM turns a regression's deadlock into a failure instead of a hung test run).
+    import signal
+    import threading
+
+    from qa_engine.intake.watch import stop_on_signal
+
+    def timed_out(*_):
+        raise TimeoutError("the signal handler blocked on the event's lock")
+
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGALRM, timed_out)
+    signal.alarm(5)
+    try:
+        with stop._cond:  # what stop.wait() holds around its timed wait
+            stop_on_signal(stop)(signal.SIGTERM, None)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert stop.wait(2)
