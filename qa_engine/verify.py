@@ -165,10 +165,10 @@ def find_slot(text: str, phrases: Sequence[str], *, at_start: bool = False,
     that come before it (``between[0]``: 我是, 工号 — 功耗 sounds the same) up to one that comes
     after it (号) or the end of the clause; else an empty slot at the start of the text
     (``at_start``) or at its end."""
-    sounds = _sounds(text)
+    sounds = T.sounds(text)
     best: tuple[float, int, int] | None = None
     for phrase in (p for p in phrases if p):
-        cost, start, end = _closest_substring(_sounds(phrase), sounds)
+        cost, start, end = _closest_substring(T.sounds(phrase), sounds)
         score = cost / len(phrase)
         if at_start and start > 3:
             continue
@@ -188,22 +188,16 @@ def find_slot(text: str, phrases: Sequence[str], *, at_start: bool = False,
 def _framed(text: str, sounds: list[str], before: Sequence[str], after: Sequence[str]) -> Slot | None:
     """The stretch after the first phrase of ``before`` heard (by sound) up to a phrase of
     ``after`` or the end of its clause; None when none is heard or the stretch is empty."""
-    starts = [e for p in before if p for cost, _s, e in [_closest_substring(_sounds(p), sounds)] if cost == 0]
+    starts = [e for p in before if p for cost, _s, e in [_closest_substring(T.sounds(p), sounds)] if cost == 0]
     if not starts:
         return None
     start = min(starts)
     end = next((i for i in range(start, len(text)) if not text[i].isalnum()), len(text))
     for p in (p for p in after if p):
-        cost, s, _e = _closest_substring(_sounds(p), sounds[start:end])
+        cost, s, _e = _closest_substring(T.sounds(p), sounds[start:end])
         if cost == 0:
             end = start + s
     return Slot(start, end) if end > start else None
-
-
-def _sounds(text: str) -> list[str]:
-    """Each character as its folded syllable (Arabic digits read as Chinese ones), so homophones
-    compare equal."""
-    return [T.fold_syllable(T.syllable_of(ch) or ch) for ch in text]
 
 
 def _closest_substring(pattern: list[str], text: list[str]) -> tuple[int, int, int]:

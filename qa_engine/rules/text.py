@@ -143,6 +143,12 @@ def fold_syllable(s: str) -> str:
     return s
 
 
+def sounds(text: str) -> list[str]:
+    """Each character as its folded syllable (Arabic digits read as Chinese ones; other characters
+    as themselves), so homophones compare equal: the fuzzy view as readable syllables."""
+    return [fold_syllable(syllable_of(ch) or ch) for ch in text]
+
+
 class _FuzzyTable(dict):
     def __missing__(self, cp: int) -> str:
         ch = chr(cp)

@@ -97,7 +97,7 @@ class WorkNumberArgs(Args):
 
 def _codes(phrases: tuple[str, ...]) -> tuple[str, ...]:
     """Phrases as strings of the fuzzy view (how ``numbers_in`` compares them)."""
-    return tuple(syllable_codes([T.fold_syllable(T.syllable_of(ch) or ch) for ch in T.clean(p)]) for p in phrases)
+    return tuple(syllable_codes(T.sounds(T.clean(p))) for p in phrases)
 
 
 @operator("work_number", WorkNumberArgs)
