@@ -11,7 +11,8 @@ Two sources of calls:
 
 * dev mixes (``--dev``): the stereo dev calls in benchmarks/devcorpus and benchmarks/openings summed
   into mono, grouped by the voices' genders (ff, mm, mixed; ``voices`` in the reference), babble
-  voices skipped; the reference sentences with their characters spread evenly stand in for ASR words.
+  voices skipped; the reference sentences with their characters spread evenly stand in for ASR words
+  (with ``--asr``: Whisper on the mono mix, as the pipeline runs it).
 
 Every source runs through each embedded method (``--methods mfcc,ge2e``: old and new side by side).
 
@@ -37,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from qa_engine.analytics.vad import speech_spans  # noqa: E402
 from qa_engine.config import Settings  # noqa: E402
 from qa_engine.diarization import (assign_roles, assign_speakers, diarization_error_rate, diarize,  # noqa: E402
-                                   refine_with_segments)
+                                   greeting_span, refine_with_segments)
 from qa_engine.diarization.types import Turn  # noqa: E402
 from qa_engine.types import Word  # noqa: E402
 
@@ -222,7 +223,19 @@ def _char_words(utterance: dict) -> list[Word]:
     return [Word(start=start + i * step, end=start + (i + 1) * step, text=c) for i, c in enumerate(chars)]
 
 
-def dev_mix_cases(folders: list[Path]) -> list[tuple[str, dict]]:
+def asr_segments(mono: np.ndarray, settings: Settings) -> list:
+    """What the pipeline transcribes on a mono call: Whisper on the mix, tones and music left out,
+    the rule set's hotwords (``qa_engine.pipeline._mono``)."""
+    from qa_engine.asr.model import load_model
+    from qa_engine.asr.transcribe import domain_hotwords, transcribe
+    from qa_engine.diarization.embedded import non_speech_spans
+    from qa_engine.rules.loader import load_ruleset
+
+    hotwords = domain_hotwords(load_ruleset(settings.rules_dir).hotword_lists()) if settings.asr_hotwords else None
+    return transcribe(load_model(settings), mono, settings=settings, exclude=non_speech_spans(mono), hotwords=hotwords)
+
+
+def dev_mix_cases(folders: list[Path], use_asr: bool = False, pairs: set[str] | None = None) -> list[tuple[str, dict]]:
     """Mono mixes (agent + customer channel) of the stereo dev calls, with their per-role truth.
 
     Calls whose voices include a babble voice (``BABBLE_VOICES``) and recordings that are already
@@ -242,6 +255,8 @@ def dev_mix_cases(folders: list[Path]) -> list[tuple[str, dict]]:
             voices = ref.get("voices") or {}
             if {str((voices.get(r) or {}).get("speaker")) for r in ("agent", "customer")} & BABBLE_VOICES:
                 continue
+            if pairs is not None and pair_kind(voices) not in pairs:
+                continue
             audio = next((p for p in folder.glob(name + ".*") if p.suffix.lower() in (".wav", ".mp3", ".flac")), None)
             speech = (ref.get("truth") or {}).get("speech") or {}
             if audio is None or speech.get("agent") is None or speech.get("customer") is None:
@@ -252,10 +267,12 @@ def dev_mix_cases(folders: list[Path]) -> list[tuple[str, dict]]:
             record = load_call_record(audio, settings)
             mono = librosa.resample(np.ascontiguousarray(data[:, 0] + data[:, 1]), orig_sr=sr, target_sr=SR)
             ref_turns = [Turn(start=s, end=e, speaker=role) for role in ("agent", "customer") for s, e in _spans(speech[role])]
-            segments = [Seg(float(u["start"]), float(u["end"]), u["text"], _char_words(u)) for u in ref.get("transcript", [])]
+            mono = mono.astype(np.float32)
+            segments = asr_segments(mono, settings) if use_asr else \
+                [Seg(float(u["start"]), float(u["end"]), u["text"], _char_words(u)) for u in ref.get("transcript", [])]
             f0 = "/".join(f"{(voices.get(r) or {}).get('median_f0_hz') or 0:.0f}" for r in ("agent", "customer"))
             cases.append((f"{pair_kind(voices)} {name[:28]} {f0}", {
-                "mono": mono.astype(np.float32), "ref": ref_turns, "segments": segments, "record": record,
+                "mono": mono, "ref": ref_turns, "segments": segments, "record": record,
                 "agent_ref": "agent", "pair": pair_kind(voices)}))
     return cases
 
@@ -287,7 +304,7 @@ def evaluate(cases: list[tuple[str, dict]], settings: Settings, method: str = "g
     print(f"{'call':48s} {'dur_s':>6s} {'DER%':>6s} {'conf%':>5s} {'+snap':>6s} {'role%':>6s} {'+snap':>6s} {'sep':>5s} {'rconf':>5s} {'RTF':>6s}")
     for name, case in cases:
         t0 = time.perf_counter()
-        raw = diarize(case["mono"], settings, method=method)
+        raw = diarize(case["mono"], settings, method=method, anchor=greeting_span(case["segments"]))
         elapsed = time.perf_counter() - t0
         snapped = refine_with_segments(raw, case["segments"])
         roles = assign_roles(snapped, case["segments"], case["record"])
@@ -365,7 +382,7 @@ def main() -> int:
         sources[f"demo calls in {args.samples} (mono = left + right)"] = demo
     if args.dev:
         keep = set(args.pairs.split(","))
-        sources["dev mixes (mono = agent + customer channel)"] = [c for c in dev_mix_cases(DEV_FOLDERS) if c[1]["pair"] in keep]
+        sources["dev mixes (mono = agent + customer channel)"] = dev_mix_cases(DEV_FOLDERS, args.asr, keep)
     if args.clips:
         sources[f"synthetic calls from {args.clips}"] = synthetic_cases(args.clips, args.synthetic)
     report: dict = {}

@@ -463,14 +463,17 @@ def transcribe(model, samples: np.ndarray, *, settings: Settings, exclude: Seque
     if not speech:
         return []  # never let Whisper see a channel without speech: that is where it invents text
     decoder, options = batched_pipeline(model), decode_options(settings, hotwords)
-    out = _decode(decoder, options, audio, speech, exclude, speech, ENCODER_PAD_S)
+    out, loops = _decode(decoder, options, audio, speech, exclude, speech, ENCODER_PAD_S)
+    loops += getattr(decoder, "looped", 0)
     # Whisper base sometimes skips a stretch of a window; speech that got no word is decoded once
     # more in windows of its own, with the full 30 s encoder input. A channel that gave nothing at
-    # all is not retried (music or noise the VAD took for speech), unless a window was dropped at
-    # the token limit, which fast speech can reach too.
+    # all is not retried (music or noise the VAD took for speech), unless a window looped (dropped
+    # at the token limit, which fast speech can reach too, or by the compression-ratio guard).
+    # The retry decodes without the hotwords: a window that loops often repeats its prompt
+    # (下午好 夜郎印象连锁酒店 还有其他可以帮您 … over a mono greeting), and would again with it.
     missed = [s for s in speech if s.end - s.start >= RETRY_MIN_S and not _heard(s, out)]
-    if missed and (out or getattr(decoder, "looped", 0)):
-        out += _decode(decoder, options, audio, missed, exclude, speech, None)
+    if missed and (out or loops):
+        out += _decode(decoder, {**options, "hotwords": None}, audio, missed, exclude, speech, None)[0]
     return sorted(out, key=lambda s: s.start)
 
 
@@ -479,20 +482,23 @@ def _heard(span: Span, segments: Sequence[AsrSegment]) -> bool:
 
 
 def _decode(decoder, options: dict, audio: np.ndarray, spans: Sequence[Span], exclude: Sequence[Span],
-            speech: Sequence[Span], encoder_pad_s: float | None) -> list[AsrSegment]:
+            speech: Sequence[Span], encoder_pad_s: float | None) -> tuple[list[AsrSegment], int]:
     """Decode ``spans`` of ``audio`` in context windows (see qa_engine.asr.layout) and bring the
-    guarded segments back onto the recording's timeline."""
+    guarded segments back onto the recording's timeline; also the number of segments dropped as
+    loops (compression ratio above MAX_COMPRESSION_RATIO)."""
     layout = lay_out(audio, spans, sample_rate=SAMPLE_RATE, max_pause_s=MAX_PAUSE_S, max_window_s=WINDOW_MAX_S)
     packed = normalize_windows(layout.audio, layout.windows)
     segments, _info = decoder.transcribe(packed, **options, encoder_pad_s=encoder_pad_s,
                                          clip_timestamps=[{"start": w.start, "end": w.end} for w in layout.windows])
     out: list[AsrSegment] = []
+    loops = 0
     for seg in segments:
+        loops += seg.compression_ratio > MAX_COMPRESSION_RATIO
         placed = _on_recording(seg, layout)
         guarded = None if placed is None else _guard(placed, exclude, speech)
         if guarded is not None:
             out.extend(punctuate(s) for s in _split_at_gaps(guarded) if _has_content(s.text))
-    return out
+    return out, loops
 
 
 def _on_recording(seg, layout: Layout):  # -> faster-whisper Segment | None

@@ -21,7 +21,7 @@ from qa_engine.diarization import embedded, pyannote_backend
 from qa_engine.diarization.embedded import EmbeddedOptions, refine_with_segments
 from qa_engine.diarization.metrics import DerResult, diarization_error_rate
 from qa_engine.diarization.pyannote_backend import PyannoteUnavailable
-from qa_engine.diarization.roles import RoleOptions, assign_roles, assign_speakers, role_speech_spans
+from qa_engine.diarization.roles import RoleOptions, assign_roles, assign_speakers, greeting_span, role_speech_spans
 from qa_engine.diarization.types import Diarization, MonoResult, RoleAssignment, SegmentLike, Turn
 from qa_engine.types import Span
 
@@ -33,7 +33,8 @@ __all__ = [
 
 
 def diarize(samples16k: np.ndarray, settings: Settings, *, pipeline: Any = None,
-            exclude: Sequence[Span] | None = None, method: str | None = None) -> Diarization:
+            exclude: Sequence[Span] | None = None, method: str | None = None,
+            anchor: Span | None = None) -> Diarization:
     """Two-speaker diarization of a 16 kHz mono signal.
 
     pyannote when a pipeline is injected or ``settings.diarization_pipeline`` is set (errors are
@@ -43,12 +44,13 @@ def diarize(samples16k: np.ndarray, settings: Settings, *, pipeline: Any = None,
     ``exclude``: spans known not to be speech (ringback, disconnect tone, hold music — the pipeline's
     ASR exclusions). No turn is kept inside them. When None, the embedded backend detects tones and
     music itself; pyannote's turns are kept as they are. ``method`` overrides
-    ``settings.diarization_embedding`` for the embedded backend (ge2e | mfcc).
+    ``settings.diarization_embedding`` for the embedded backend (ge2e | mfcc). ``anchor``: a
+    stretch one person spoke (``greeting_span`` of the transcript), kept in one voice by ge2e.
     """
     if pipeline is not None or settings.diarization_pipeline is not None:
         diar = pyannote_backend.diarize(samples16k, settings, pipeline=pipeline)
         return without_spans(diar, exclude) if exclude else diar
-    return embedded.diarize(samples16k, settings, exclude=exclude, method=method)
+    return embedded.diarize(samples16k, settings, exclude=exclude, method=method, anchor=anchor)
 
 
 def without_spans(diarization: Diarization, exclude: Sequence[Span]) -> Diarization:
@@ -85,7 +87,7 @@ def diarize_call(samples16k: np.ndarray, segments: Sequence[SegmentLike], record
 
     ``exclude``: non-speech spans (tones, hold music) already found by the caller; see ``diarize``.
     """
-    diar = diarize(samples16k, settings, pipeline=pipeline, exclude=exclude)
+    diar = diarize(samples16k, settings, pipeline=pipeline, exclude=exclude, anchor=greeting_span(segments))
     if diar.backend == embedded.BACKEND:
         diar = refine_with_segments(diar, segments)
     roles = assign_roles(diar, segments, record)

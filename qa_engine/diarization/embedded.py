@@ -24,14 +24,12 @@ from sklearn.mixture import GaussianMixture
 
 from qa_engine.diarization import ge2e
 from qa_engine.diarization.runs import min_runs
-from qa_engine.diarization.types import Diarization, SegmentLike, Turn, speaker_overlap
+from qa_engine.diarization.types import SENTENCE_PAUSE_S, Diarization, SegmentLike, Turn, sentences, speaker_overlap
 from qa_engine.types import Span
 
 SAMPLE_RATE = 16000
 HOP = 160  # 10 ms frames
 BACKEND = "embedded"
-# A pause this long between two words ends a sentence when turns are snapped to the transcript.
-SENTENCE_PAUSE_S = 0.3
 
 
 @dataclass(frozen=True)
@@ -61,7 +59,8 @@ DEFAULT_OPTIONS = EmbeddedOptions()
 
 def diarize(samples16k: np.ndarray, settings: object | None = None, *, speech: Sequence[Span] | None = None,
             exclude: Sequence[Span] | None = None, num_speakers: int = 2,
-            options: EmbeddedOptions = DEFAULT_OPTIONS, method: str | None = None) -> Diarization:
+            options: EmbeddedOptions = DEFAULT_OPTIONS, method: str | None = None,
+            anchor: Span | None = None) -> Diarization:
     """Diarize a 16 kHz mono signal into ``num_speakers`` (1 or 2) anonymous speakers.
 
     ``speech`` replaces the VAD (tests, or a caller that already ran it). ``exclude`` are spans that
@@ -69,6 +68,7 @@ def diarize(samples16k: np.ndarray, settings: object | None = None, *, speech: S
     the analytics' tone and music detectors find them (``non_speech_spans``). ``method``: ``ge2e``
     (speaker-encoder embeddings, ``qa_engine.diarization.ge2e``) or ``mfcc`` (MFCC and pitch
     statistics, the older method); default ``settings.diarization_embedding``, else ge2e.
+    ``anchor``: a stretch one person spoke (``roles.greeting_span``); ge2e keeps it in one voice.
     """
     samples16k = np.ascontiguousarray(samples16k, dtype=np.float32)
     if speech is None:
@@ -85,7 +85,7 @@ def diarize(samples16k: np.ndarray, settings: object | None = None, *, speech: S
     if not spans:
         return Diarization(turns=[], backend=BACKEND, method=method)
     if method == "ge2e":
-        return _diarize_ge2e(samples16k, spans, num_speakers)
+        return _diarize_ge2e(samples16k, spans, num_speakers, anchor)
     frames = _frame_features(samples16k, options)
     segments = [seg for span in spans for seg in _split_at_changes(frames.mfcc, span, options)]
     windows = [w for seg_index, seg in enumerate(segments) for w in _windows(seg, seg_index, options)]
@@ -98,9 +98,9 @@ def diarize(samples16k: np.ndarray, settings: object | None = None, *, speech: S
     return Diarization(turns=_rename_by_appearance(turns), backend=BACKEND, method="mfcc")
 
 
-def _diarize_ge2e(samples16k: np.ndarray, spans: list[Span], num_speakers: int) -> Diarization:
+def _diarize_ge2e(samples16k: np.ndarray, spans: list[Span], num_speakers: int, anchor: Span | None = None) -> Diarization:
     """Speaker-encoder clustering (``ge2e``); spans too short to embed join the nearest turn."""
-    result = ge2e.cluster(samples16k, spans) if num_speakers >= 2 else None
+    result = ge2e.cluster(samples16k, spans, anchor=anchor) if num_speakers >= 2 else None
     if result is None:
         turns = [Turn(start=s.start, end=s.end, speaker="0") for s in spans]
         return Diarization(turns=_rename_by_appearance(_merge_adjacent(turns)), backend=BACKEND, method="ge2e")
@@ -375,7 +375,7 @@ def refine_with_segments(diarization: Diarization, asr_segments: Sequence[Segmen
         return diarization
     pieces: list[Turn] = []
     for start, end, words in (sent for seg in sorted(asr_segments, key=lambda s: s.start)
-                              for sent in _sentences(seg, pause_s)):
+                              for sent in sentences(seg, pause_s)):
         share = speaker_overlap(turns, start, end)
         if not share:
             continue
@@ -392,19 +392,6 @@ def refine_with_segments(diarization: Diarization, asr_segments: Sequence[Segmen
             pieces.append(Turn(start=part[0], end=part[1], speaker=t.speaker))
     return Diarization(turns=_merge_adjacent([p for p in pieces if p.end > p.start], gap_s=0.05),
                        backend=diarization.backend, method=diarization.method, separation=diarization.separation)
-
-
-def _sentences(seg: SegmentLike, pause_s: float) -> list[tuple[float, float, list]]:
-    """The segment's words split at pauses longer than ``pause_s`` (start, end, words); a segment
-    without words is one sentence."""
-    if not seg.words:
-        return [(seg.start, seg.end, [])]
-    groups: list[list] = [[seg.words[0]]]
-    for word in seg.words[1:]:
-        if word.start - groups[-1][-1].end > pause_s:
-            groups.append([])
-        groups[-1].append(word)
-    return [(g[0].start, g[-1].end, g) for g in groups]
 
 
 def _nearest_label(turns: list[Turn], start: float, end: float) -> str:

@@ -2,7 +2,8 @@
 
 Steps: speech spans (given) → 1.6 s windows every 0.5 s inside each span (a shorter span is one
 window of its own length) → one embedding per window → two-way split (the best of several
-clusterings by cosine silhouette, ``_two_way``) → speaker centroids →
+clusterings by cosine silhouette, ``_two_way``; with an ``anchor``, only splits that keep the
+anchor's windows together, and one more split grown from them) → speaker centroids →
 per-frame score (mean of ``cos(window, c0) - cos(window, c1)`` over the windows covering the frame)
 → smoothed, sign → label runs shorter than ``min_turn_s`` join a neighbour → turns.
 
@@ -37,6 +38,12 @@ class Ge2eOptions:
     min_share: float = 0.12  # a split giving one voice fewer windows than this is an outlier split
     smooth_s: float = 0.3
     min_turn_s: float = 0.5
+    # An anchor (a sentence one person said, e.g. the greeting) counts from this many windows on;
+    # a split keeps it when at least anchor_together of its windows fall on one side.
+    min_anchor_windows: int = 3
+    anchor_together: float = 0.8
+    # The anchored split starts its other voice from this share of the windows least like the anchor.
+    anchor_far_share: float = 0.2
 
 
 DEFAULT_GE2E = Ge2eOptions()
@@ -123,25 +130,72 @@ def candidate_splits(emb: np.ndarray) -> dict[str, np.ndarray]:
             "kmeans": km(emb), "kmeans_centred": km(_centred(emb))}
 
 
-def _two_way(emb: np.ndarray, min_share: float) -> np.ndarray:
+def _two_way(emb: np.ndarray, min_share: float, anchor: np.ndarray | None = None,
+             options: Ge2eOptions | None = None) -> np.ndarray:
     """The candidate split with the best cosine silhouette among those giving the smaller voice at
-    least ``min_share`` of the windows.
+    least ``min_share`` of the windows and keeping the ``anchor`` windows (indices) together.
 
     No single clustering won on every dev mix: average linkage is right on short calls and splits
     off a handful of outlying windows on long ones (a high silhouette for a useless split, hence
     the share floor); spectral and k-means are right on long calls. The silhouette picks per call.
+    On two similar voices the silhouette can prefer a split by what is said (the long greeting
+    against the rest): the anchor, a sentence one person said, rules such splits out, and
+    ``anchored_split`` adds one that starts from it. Without a usable split, the share floor alone.
     """
     from sklearn.metrics import silhouette_score
 
+    options = options or DEFAULT_GE2E
     if len(emb) < 3:
         return np.arange(len(emb)) % 2
+    anchor = anchor if anchor is not None and len(anchor) >= options.min_anchor_windows else None
+    candidates = list(candidate_splits(emb).values())
+    if anchor is not None:
+        candidates.append(anchored_split(emb, anchor, options.anchor_far_share))
     scored = []
-    for labels in candidate_splits(emb).values():
+    for labels in candidates:
         share = min(labels.mean(), 1 - labels.mean())
         if 0 < share:
-            scored.append((share >= min_share, float(silhouette_score(emb, labels, metric="cosine")), labels))
-    best = max(scored, key=lambda item: (item[0], item[1]))
-    return best[2]
+            fits = share >= min_share
+            keeps = anchor is None or _together(labels[anchor]) >= options.anchor_together
+            scored.append((fits and keeps, fits, float(silhouette_score(emb, labels, metric="cosine")), labels))
+    best = max(scored, key=lambda item: item[:3])
+    return best[3]
+
+
+def _together(labels: np.ndarray) -> float:
+    """Share of these windows on the side where most of them are."""
+    return float(max(labels.mean(), 1 - labels.mean()))
+
+
+def anchored_split(emb: np.ndarray, anchor: np.ndarray, far_share: float, iterations: int = 20) -> np.ndarray:
+    """Cosine k-means started from the anchor's voice (the mean of its windows) and the other
+    voice (the mean of the ``far_share`` of the other windows least like it). The anchor is one
+    person: the start then lies on the speaker axis, not on whatever splits the words said."""
+    rest = np.setdiff1d(np.arange(len(emb)), anchor)
+    own = _unit(emb[anchor].mean(axis=0))
+    if len(rest) == 0:
+        return np.zeros(len(emb), dtype=int)
+    likeness = emb[rest] @ own
+    other = _unit(emb[rest[likeness <= np.quantile(likeness, far_share)]].mean(axis=0))
+    labels = (emb @ other > emb @ own).astype(int)
+    for _ in range(iterations):
+        cents = _centroids(emb, labels)
+        new = (emb @ cents[1] > emb @ cents[0]).astype(int)
+        if (new == labels).all():
+            break
+        labels = new
+    return labels
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / (np.linalg.norm(v) + 1e-9)
+
+
+def _inside(windows: Sequence[tuple[int, int]], span: Span | None) -> np.ndarray | None:
+    """Indices of the windows whose middle lies in ``span``."""
+    if span is None:
+        return None
+    return np.array([i for i, (a, b) in enumerate(windows) if span.start <= (a + b) / 2 * FRAME_S <= span.end], dtype=int)
 
 
 def _centroids(emb: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -153,8 +207,10 @@ def _centroids(emb: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return np.array(cents)
 
 
-def cluster(samples16k: np.ndarray, spans: Sequence[Span], options: Ge2eOptions = DEFAULT_GE2E) -> ClusterResult | None:
-    """Two-speaker frame labels of the speech ``spans``; None when there are fewer than 2 windows."""
+def cluster(samples16k: np.ndarray, spans: Sequence[Span], options: Ge2eOptions = DEFAULT_GE2E,
+            anchor: Span | None = None) -> ClusterResult | None:
+    """Two-speaker frame labels of the speech ``spans``; None when there are fewer than 2 windows.
+    ``anchor``: a stretch one person spoke (the transcript's greeting), kept in one voice."""
     y = np.asarray(samples16k, dtype=np.float32)
     mel_input = _normalise(y, spans, options.level_dbfs)
     mel = voice_encoder.mel_frames(mel_input)
@@ -163,7 +219,7 @@ def cluster(samples16k: np.ndarray, spans: Sequence[Span], options: Ge2eOptions 
     if len(windows) < 2:
         return None
     emb = embed_windows(mel, windows)
-    labels = _two_way(emb, options.min_share)
+    labels = _two_way(emb, options.min_share, _inside(windows, anchor), options)
     cents = _centroids(emb, labels)
     margin = emb @ cents[0] - emb @ cents[1]
     frame_labels = _frame_labels(margin, windows, spans, n, options)

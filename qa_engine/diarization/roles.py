@@ -3,7 +3,8 @@
 Evidence, strongest first: the hotel greeting with the brand name (夜郎印象; tolerant of ASR
 homophones through pinyin) and a stated work number (我是108号, 工号108) in a speaker's first
 utterances; then who speaks first (inbound: usually the agent, although the customer may say 喂
-before the greeting; outbound: usually the customer answering 喂/你好); then service phrases.
+or ask 是夜郎印象吗？ before the greeting; outbound: usually the customer answering 喂/你好); then
+service phrases. A caller asking for the hotel by name earns no brand evidence.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Sequence
 from pypinyin import lazy_pinyin
 
 from qa_engine.diarization.confidence import voice_confidence
-from qa_engine.diarization.types import Diarization, RoleAssignment, SegmentLike, Turn, WordLike, speaker_overlap
+from qa_engine.diarization.types import (SENTENCE_PAUSE_S, Diarization, RoleAssignment, SegmentLike, Turn, WordLike,
+                                         sentences, speaker_overlap)
 from qa_engine.types import Span, Speaker, Utterance, Word
 
 _NUM = "0-9零〇一二两三四五六七八九十百幺"
@@ -57,6 +59,46 @@ def has_brand(text: str, options: RoleOptions = DEFAULT_ROLE_OPTIONS) -> bool:
 
 def has_work_number(text: str) -> bool:
     return bool(WORK_NUMBER.search(text.replace(" ", "")))
+
+
+# The rest of the agent's greeting script (第26条1): the salutation and the offer of help. Only
+# phrases a caller does not say: 您好, 酒店 or 女士 would pull the caller's reply into the greeting.
+GREETING_PARTS = ("早上好", "上午好", "中午好", "下午好", "晚上好", "有什么可以帮", "为您服务", "为你服务")
+
+
+def greeting_span(segments: Sequence[SegmentLike], options: RoleOptions = DEFAULT_ROLE_OPTIONS,
+                  *, first_sentences: int = 8, max_gap_s: float = 1.0, pause_s: float = SENTENCE_PAUSE_S) -> Span | None:
+    """The greeting: the first sentence of the opening that names the hotel or a work number, with
+    the sentences around it that carry the rest of the script (a salutation, an offer of help) and
+    follow within ``max_gap_s``; a caller asking for the hotel (``asks_for_the_hotel``) is not a
+    greeting. One person's voice, whoever it is, which the clustering of two similar voices keeps
+    together (``ge2e.cluster``'s anchor). None when there is no such sentence.
+    """
+    opening = [(start, end, _join(words) if words else seg.text)
+               for seg in sorted(segments, key=lambda s: s.start) if seg.start <= options.opening_window_s
+               for start, end, words in sentences(seg, pause_s)][:first_sentences]
+    named = [i for i, (_, _, text) in enumerate(opening)
+             if _scripted(text, options) and (has_brand(text, options) or has_work_number(text))]
+    if not named:
+        return None
+    first = last = named[0]
+    while first > 0 and _scripted(opening[first - 1][2], options) and opening[first][0] - opening[first - 1][1] <= max_gap_s:
+        first -= 1
+    while last + 1 < len(opening) and _scripted(opening[last + 1][2], options) and opening[last + 1][0] - opening[last][1] <= max_gap_s:
+        last += 1
+    return Span(start=opening[first][0], end=opening[last][1])
+
+
+def asks_for_the_hotel(text: str, options: RoleOptions = DEFAULT_ROLE_OPTIONS) -> bool:
+    """A caller checking she reached the hotel (喂，是夜郎印象吗？): the name in a 吗 question
+    without any part of the agent's greeting script."""
+    return "吗" in text and has_brand(text, options) and not any(p in text for p in GREETING_PARTS)
+
+
+def _scripted(text: str, options: RoleOptions) -> bool:
+    if asks_for_the_hotel(text, options):
+        return False
+    return any(p in text for p in GREETING_PARTS) or has_brand(text, options) or has_work_number(text)
 
 
 # --- mapping segments to labels -----------------------------------------------------------------------
@@ -122,7 +164,7 @@ def assign_roles(diarization: Diarization, segments: Sequence[SegmentLike], reco
         if seen[label] > options.first_utterances:
             continue
         text = seg.text
-        if has_brand(text, options) and "brand" not in notes[label]:
+        if has_brand(text, options) and not asks_for_the_hotel(text, options) and "brand" not in notes[label]:
             scores[label] += w["brand"]
             notes[label].append("brand")
         if has_work_number(text) and "work_number" not in notes[label]:
@@ -133,7 +175,8 @@ def assign_roles(diarization: Diarization, segments: Sequence[SegmentLike], reco
             notes[label].append("service")
 
     first = opening[0][0] if opening else _first_speaker(diarization)
-    first_answer_only = bool(opening) and bool(ANSWER_ONLY.match(opening[0][1].text))
+    first_answer_only = bool(opening) and (bool(ANSWER_ONLY.match(opening[0][1].text))
+                                           or asks_for_the_hotel(opening[0][1].text, options))
     if direction == "outbound":
         # The called customer picks up and says 喂/你好 first.
         others = [lab for lab in labels if lab != first]
@@ -141,8 +184,8 @@ def assign_roles(diarization: Diarization, segments: Sequence[SegmentLike], reco
             scores[lab] += w["first_outbound"]
             notes[lab].append("second_speaker_outbound")
     elif first_answer_only:
-        # Inbound, but the first words are a bare 喂/你好: often the customer talking into the line
-        # before the agent's greeting. Weak evidence; the greeting content decides.
+        # Inbound, but the first words are a bare 喂/你好 or a question for the hotel: the customer
+        # talking into the line before the agent's greeting. Weak evidence; the greeting decides.
         for lab in labels:
             if lab != first:
                 scores[lab] += w["answer_only"] * 0.5

@@ -85,3 +85,20 @@ def speaker_overlap(turns: Sequence[Turn], start: float, end: float) -> dict[str
         if ov > 0:
             share[t.speaker] = share.get(t.speaker, 0.0) + ov
     return share
+
+
+# A pause this long between two words ends a sentence (a stretch one person said).
+SENTENCE_PAUSE_S = 0.3
+
+
+def sentences(seg: SegmentLike, pause_s: float) -> list[tuple[float, float, list]]:
+    """The segment's words split at pauses longer than ``pause_s`` (start, end, words); a segment
+    without words is one sentence."""
+    if not seg.words:
+        return [(seg.start, seg.end, [])]
+    groups: list[list] = [[seg.words[0]]]
+    for word in seg.words[1:]:
+        if word.start - groups[-1][-1].end > pause_s:
+            groups.append([])
+        groups[-1].append(word)
+    return [(g[0].start, g[-1].end, g) for g in groups]

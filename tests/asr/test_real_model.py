@@ -176,9 +176,9 @@ def test_the_encoder_reads_the_window_not_30_s_and_a_looping_window_is_decoded_a
     decode = tr._decode
 
     def spy(decoder, *args):
-        out = decode(decoder, *args)
+        out, loops = decode(decoder, *args)
         passes.append((args[-1], len(out), decoder.looped))
-        return out
+        return out, loops
 
     monkeypatch.setattr(tr, "_decode", spy)
     monkeypatch.setattr(tr, "MAX_TOKENS_PER_S", 0.0)

@@ -181,6 +181,22 @@ def test_a_channel_that_gave_nothing_is_not_retried(settings):
     assert len(model.calls) == 1
 
 
+def test_the_retry_decodes_without_the_hotwords(settings):
+    model = FakeModel([seg(0.6, "您好")])
+    run(model, settings, seconds=40.0, speech=((2.0, 4.0), (30.0, 33.0)), hotwords="夜郎印象连锁酒店 下午好")
+    assert [c["hotwords"] for c in model.calls] == ["夜郎印象连锁酒店 下午好", None]
+
+
+def test_a_channel_whose_only_window_repeated_its_prompt_is_retried_without_hotwords(settings):
+    # A mono greeting decoded as the hotword prompt over and over (compression ratio 4.1): the
+    # guard drops it, and the call had no text at all. The speech is decoded again, without the
+    # prompt that looped, instead of being given up as music or noise.
+    prompt = "下午好 夜郎印象连锁酒店 还有其他可以帮您"
+    model = FakeModel([seg(0.6, prompt * 5, compression_ratio=4.1)])
+    run(model, settings, seconds=20.0, speech=((2.0, 9.0),), hotwords=prompt)
+    assert [c["hotwords"] for c in model.calls] == [prompt, None]
+
+
 def test_each_window_is_brought_to_minus_20_dbfs():
     x = np.concatenate([0.01 * np.ones(SR), np.zeros(SR), 0.5 * np.ones(SR)]).astype(np.float32)
     y = normalize_windows(x, [Span(start=0.0, end=1.0), Span(start=2.0, end=3.0)], target_dbfs=-20.0, max_gain_db=24.0)

@@ -4,7 +4,7 @@ import pytest
 
 from qa_engine.diarization import (Diarization, Turn, assign_roles, assign_speakers, diarize_call,
                                    role_speech_spans)
-from qa_engine.diarization.roles import has_brand, has_work_number
+from qa_engine.diarization.roles import greeting_span, has_brand, has_work_number
 from qa_engine.types import Word
 
 
@@ -59,7 +59,7 @@ def test_outbound_fallback_is_the_second_speaker():
 
 def test_contradictory_evidence_falls_back_to_speaking_order_with_half_confidence():
     # Both name the hotel (the customer repeats it), the customer speaks first on an outbound call.
-    diar, segs = call((0.5, 2.0, "S0", "喂，夜郎印象吗？"), (2.5, 4.0, "S1", "是的，夜郎印象。"))
+    diar, segs = call((0.5, 2.0, "S0", "喂，夜郎印象。"), (2.5, 4.0, "S1", "是的，夜郎印象。"))
     roles = assign_roles(diar, segs, OUTBOUND)
     assert roles.agent_label == "S1" and roles.confidence < 0.7
 
@@ -132,3 +132,33 @@ def test_the_greeting_counts_for_its_speaker_when_one_window_holds_both_parties(
     utterances = assign_speakers(segs, diar, roles)
     assert utterances[0].speaker == "agent" and utterances[0].text.startswith("早上好")
     assert utterances[-1].speaker == "customer"
+
+
+def _words(start, text, per_char=0.2):
+    return [Word(start=start + i * per_char, end=start + (i + 1) * per_char, text=ch) for i, ch in enumerate(text)]
+
+
+def test_the_greeting_span_covers_the_agent_s_script_and_stops_at_the_caller():
+    # One transcription window of a mono call: salutation, hotel name and offer of help, three
+    # sentences 0.5 s apart, then the caller after 0.7 s, saying 您好 and 酒店 herself.
+    parts = [(2.5, "下午好"), (3.6, "夜郎印象连锁酒店一百号为您服务"), (7.1, "请问有什么可以帮您"), (9.6, "您好我想问一下酒店有没有健身房")]
+    words = [w for start, text in parts for w in _words(start, text)]
+    span = greeting_span([Seg(2.5, words[-1].end, "".join(t for _, t in parts), words)])
+    assert (span.start, round(span.end, 2)) == (2.5, 8.9)
+
+
+def test_no_greeting_span_without_the_hotel_or_a_work_number():
+    assert greeting_span([Seg(1.0, 3.0, "", _words(1.0, "您好请问有什么可以帮您"))]) is None
+    assert greeting_span([]) is None
+
+
+def test_a_caller_asking_for_the_hotel_first_is_not_taken_for_the_agent():
+    # Mono op38 of the openings corpus: the caller asks 是夜郎印象吗 (heard 为事业狼医生吗), the
+    # agent greets, and Whisper garbles the work number. Her question named the hotel first; it is
+    # still the agent who greets.
+    diar, segs = call((7.5, 9.0, "S0", "为事业狼医生吗？"),
+                      (9.8, 15.9, "S1", "下午好，是的，这里事业狼医向连锁酒店，我是GRO2号，请问有什么可以帮您？"),
+                      (16.8, 18.5, "S0", "我想问一下方向怎么开？"))
+    roles = assign_roles(diar, segs, INBOUND)
+    assert roles.agent_label == "S1" and "brand" in roles.reason
+    assert greeting_span(segs).start == 9.8
