@@ -2,7 +2,7 @@
 
 Steps: speech spans (given) → 1.6 s windows every 0.5 s inside each span (a shorter span is one
 window of its own length) → one embedding per window → two-way split (the best of several
-clusterings by cosine silhouette, ``_two_way``; with an ``anchor``, only splits that keep the
+clusterings by cosine silhouette, ``two_way_split``; with an ``anchor``, only splits that keep the
 anchor's windows together, and one more split grown from them) → speaker centroids →
 per-frame score (mean of ``cos(window, c0) - cos(window, c1)`` over the windows covering the frame)
 → smoothed, sign → label runs shorter than ``min_turn_s`` join a neighbour → turns.
@@ -130,10 +130,9 @@ def candidate_splits(emb: np.ndarray) -> dict[str, np.ndarray]:
             "kmeans": km(emb), "kmeans_centred": km(_centred(emb))}
 
 
-def _two_way(emb: np.ndarray, min_share: float, anchor: np.ndarray | None = None,
-             options: Ge2eOptions | None = None) -> np.ndarray:
+def two_way_split(emb: np.ndarray, anchor: np.ndarray | None = None, options: Ge2eOptions = DEFAULT_GE2E) -> np.ndarray:
     """The candidate split with the best cosine silhouette among those giving the smaller voice at
-    least ``min_share`` of the windows and keeping the ``anchor`` windows (indices) together.
+    least ``options.min_share`` of the windows and keeping the ``anchor`` windows (indices) together.
 
     No single clustering won on every dev mix: average linkage is right on short calls and splits
     off a handful of outlying windows on long ones (a high silhouette for a useless split, hence
@@ -144,7 +143,6 @@ def _two_way(emb: np.ndarray, min_share: float, anchor: np.ndarray | None = None
     """
     from sklearn.metrics import silhouette_score
 
-    options = options or DEFAULT_GE2E
     if len(emb) < 3:
         return np.arange(len(emb)) % 2
     anchor = anchor if anchor is not None and len(anchor) >= options.min_anchor_windows else None
@@ -155,7 +153,7 @@ def _two_way(emb: np.ndarray, min_share: float, anchor: np.ndarray | None = None
     for labels in candidates:
         share = min(labels.mean(), 1 - labels.mean())
         if 0 < share:
-            fits = share >= min_share
+            fits = share >= options.min_share
             keeps = anchor is None or _together(labels[anchor]) >= options.anchor_together
             scored.append((fits and keeps, fits, float(silhouette_score(emb, labels, metric="cosine")), labels))
     best = max(scored, key=lambda item: item[:3])
@@ -219,7 +217,7 @@ def cluster(samples16k: np.ndarray, spans: Sequence[Span], options: Ge2eOptions 
     if len(windows) < 2:
         return None
     emb = embed_windows(mel, windows)
-    labels = _two_way(emb, options.min_share, _inside(windows, anchor), options)
+    labels = two_way_split(emb, _inside(windows, anchor), options)
     cents = _centroids(emb, labels)
     margin = emb @ cents[0] - emb @ cents[1]
     frame_labels = _frame_labels(margin, windows, spans, n, options)

@@ -140,3 +140,27 @@ def test_turns_snapped_to_words_change_speaker_only_at_word_boundaries():
         assert round(t.start, 3) in edges, t
     assert not any(w.start < t.start < w.end for w in words for t in refined.turns)
     assert abs(inside[1].start - 4.0) <= 0.5
+
+
+def test_diarize_call_gives_the_clustering_the_transcript_s_greeting(two_voice_call, monkeypatch):
+    from types import SimpleNamespace
+
+    from qa_engine.config import Settings
+    from qa_engine.diarization import diarize_call, ge2e
+    from qa_engine.types import Word
+
+    signal, turns = two_voice_call
+    seen = []
+    cluster = ge2e.cluster
+
+    def spy(samples, spans, options=ge2e.DEFAULT_GE2E, anchor=None):
+        seen.append(anchor)
+        return cluster(samples, spans, options, anchor)
+
+    monkeypatch.setattr(ge2e, "cluster", spy)
+    greeting = "夜郎印象连锁酒店为您服务"
+    start, end, _ = turns[0]
+    words = [Word(start=start + i * 0.2, end=start + (i + 1) * 0.2, text=c) for i, c in enumerate(greeting)]
+    segment = SimpleNamespace(start=start, end=words[-1].end, text=greeting, words=words)
+    diarize_call(signal, [segment], SimpleNamespace(direction="inbound"), Settings(diarization_pipeline=None))
+    assert [(a.start, round(a.end, 2)) for a in seen] == [(start, round(words[-1].end, 2))]

@@ -38,19 +38,19 @@ def test_two_similar_voices_split_by_what_is_said_unless_the_greeting_stays_toge
     # from phrase 2, cutting the agent's greeting in half. The greeting is one person, so that
     # split is ruled out and the split grown from the greeting's voice is taken.
     emb, truth = _call(content=0.8, speaker=0.5)
-    assert _accuracy(ge2e._two_way(emb, 0.12), truth) == 0.5
-    assert _accuracy(ge2e._two_way(emb, 0.12, GREETING), truth) == 1.0
+    assert _accuracy(ge2e.two_way_split(emb), truth) == 0.5
+    assert _accuracy(ge2e.two_way_split(emb, GREETING), truth) == 1.0
 
 
 def test_distinct_voices_split_the_same_with_or_without_the_greeting():
     emb, truth = _call(content=0.6, speaker=0.8)
-    assert _accuracy(ge2e._two_way(emb, 0.12), truth) == 1.0
-    assert (ge2e._two_way(emb, 0.12, GREETING) == ge2e._two_way(emb, 0.12)).all()
+    assert _accuracy(ge2e.two_way_split(emb), truth) == 1.0
+    assert (ge2e.two_way_split(emb, GREETING) == ge2e.two_way_split(emb)).all()
 
 
 def test_a_greeting_of_fewer_than_three_windows_is_not_used():
     emb, _ = _call(content=0.8, speaker=0.5)
-    assert (ge2e._two_way(emb, 0.12, GREETING[:2]) == ge2e._two_way(emb, 0.12)).all()
+    assert (ge2e.two_way_split(emb, GREETING[:2]) == ge2e.two_way_split(emb)).all()
 
 
 def test_the_anchored_split_keeps_the_greeting_on_one_side():
