@@ -58,3 +58,21 @@ def test_the_same_audio_fails_a_record_naming_another_agent(analysis, settings, 
     assert finding.outcome == "fail"
     check = finding.evidence[0].audio_check
     assert check is not None and not check.verified
+
+
+def test_scores_do_not_depend_on_how_many_texts_are_aligned_at_once(settings, model, monkeypatch):
+    # The scorer aligns texts in calls of align.BATCH (98 near numbers in one call took 4x as long);
+    # each text's score must be what it is when aligned alone or all together.
+    import qa_engine.asr.align as align
+
+    record = load_call_record(CALL, settings)
+    audio = split_roles(decode_audio(CALL, settings), record.agent_channel, CALL).agent[16000 * 2: 16000 * 8]
+    texts = [f"下午好，夜郎印象连锁酒店，我是{a}{b}八号" for a in "一二三四五" for b in "零一二三四"][:20]
+    scorer = align.WhisperScorer(model)
+    chunked = scorer.score(audio, texts)
+    monkeypatch.setattr(align, "BATCH", len(texts))
+    together = scorer.score(audio, texts)
+    monkeypatch.setattr(align, "BATCH", 1)
+    alone = scorer.score(audio, texts)
+    assert len(chunked) == len(texts) == 20
+    assert chunked == pytest.approx(together, abs=1e-3) and chunked == pytest.approx(alone, abs=1e-3)

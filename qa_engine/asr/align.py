@@ -18,6 +18,9 @@ SAMPLE_RATE = 16000
 MAX_SECONDS = 29.0  # Whisper's window; longer audio is cut (openings are a few seconds)
 PAD_S = 1.0
 _FLOOR = 1e-9  # a token the model gives no chance at all still costs a finite amount
+# Texts aligned per CTranslate2 call. Beyond about 32 the time per text triples on this 2-core
+# machine (98 near work numbers: 6.5 s in one call, 1.7 s in calls of 16; benchmarks/RESULTS.md).
+BATCH = 16
 
 
 class WhisperScorer:
@@ -36,10 +39,14 @@ class WhisperScorer:
             return []
         encoded, frames = self._encode(audio)
         tokens = [self.tokenizer.encode(text) for text in texts]
-        # One encoder output per text: CTranslate2 aligns a batch of (audio, text) pairs.
-        batch = _repeat(encoded, len(texts))
-        results = self.model.model.align(batch, self.tokenizer.sot_sequence, tokens, [frames] * len(texts))
-        return [sum(math.log(max(p, _FLOOR)) for p in r.text_token_probs) for r in results]
+        scores: list[float] = []
+        for i in range(0, len(tokens), BATCH):
+            chunk = tokens[i : i + BATCH]
+            # One encoder output per text: CTranslate2 aligns a batch of (audio, text) pairs.
+            results = self.model.model.align(_repeat(encoded, len(chunk)), self.tokenizer.sot_sequence, chunk,
+                                             [frames] * len(chunk))
+            scores += [sum(math.log(max(p, _FLOOR)) for p in r.text_token_probs) for r in results]
+        return scores
 
     def _encode(self, audio: np.ndarray):
         key = (id(audio), len(audio))  # a check scores the same stretch of audio more than once
