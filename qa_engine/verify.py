@@ -41,7 +41,7 @@ class Verifier(Protocol):
     """What the rules call (``CallContext.verifier``); tests stand in a fake scorer."""
 
     def check(self, turn: Utterance, part: str, expected: Sequence[str],
-              rivals: Sequence[str] | Callable[[], Sequence[str]], *, at_start: bool = False,
+              rivals: Sequence[str] | Callable[[str], Sequence[str]], *, at_start: bool = False,
               between: tuple[Sequence[str], Sequence[str]] = ((), ())) -> AudioCheck: ...
 
 
@@ -68,7 +68,7 @@ class Slot:
         return [Slot(a, b) for a in starts for b in ends]
 
 
-Rivals = Sequence[str] | Callable[[], Sequence[str]]
+Rivals = Sequence[str] | Callable[[str], Sequence[str]]
 
 
 class AudioVerifier:
@@ -88,8 +88,9 @@ class AudioVerifier:
         """Whether the audio supports one of ``expected`` where the turn's text has something else.
 
         Two kinds of rival. *Alternatives* are things an agent could have said instead: ``rivals``
-        (other salutations; or a function giving them, e.g. the work numbers one digit away in
-        every spelling, too many to score unless needed) and a heard number. The expected phrase must
+        (other salutations; or a function giving them for the expected spelling that fits best, e.g.
+        the work numbers one digit away said the same way, too many to score unless needed) and a
+        heard number. The expected phrase must
         come within ``alternative_margin`` of the best of them: the audio must tell 二四七 from
         二四一. *Transcription* rivals are the ASR's own text (二字七, GRI) and nothing at all: the
         model's language prior favours its own odd spellings, so ``margin`` is wider. Each phrase is
@@ -111,7 +112,7 @@ class AudioVerifier:
         if alternatives:
             rivals_met.append((self._best(audio, text, places, alternatives), self.alternative_margin))
         if callable(rivals) and _passes(exp, rivals_met):
-            near = self._best(audio, text, [exp.slot], _without(rivals(), expected))
+            near = self._best(audio, text, [exp.slot], _without(rivals(exp.phrase), expected))
             rivals_met.append((near, self.alternative_margin))
         rival, margin = max(rivals_met, key=lambda rm: rm[0].score - rm[1])
         result = AudioCheck(part=part, expected=exp.phrase, heard=heard, expected_score=round(exp.score, 2),

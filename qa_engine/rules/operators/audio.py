@@ -10,7 +10,7 @@ from qa_engine.types import AudioCheck, Evidence
 
 
 def ask_audio(view: CallView, idx: list[int], part: str, expected: list[str],
-              rivals: list[str] | Callable[[], list[str]], *, at_start: bool = False,
+              rivals: list[str] | Callable[[str], list[str]], *, at_start: bool = False,
               between: tuple = ((), ())) -> AudioCheck | None:
     """The audio's verdict on an expected phrase in the first utterance in scope."""
     verifier = view.ctx.verifier

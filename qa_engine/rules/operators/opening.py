@@ -134,13 +134,13 @@ def build_work_number(a: WorkNumberArgs, compiler: Compiler, loc) -> Evaluator:
 
 def _audio_check(view: CallView, idx: list[int], expected: str | None, frame: tuple) -> AudioCheck | None:
     """The audio's opinion on the record's work number, said in any of its spoken forms and
-    framed by a prefix and suffix (我是…号), against the numbers one digit away said the same
-    ways. Only for a record's id made of digits (the check says the number digit by digit)."""
+    framed by a prefix and suffix (我是…号), against the numbers one digit away said the way that
+    fits the audio best (an agent who says 二百四十七 is told from 二百四十一, not from 241). Only
+    for a record's id made of digits (the check says the number digit by digit)."""
     if not (expected and expected.isascii() and expected.isdigit()):
         return None
-    forms = spoken_forms(expected)
-    return ask_audio(view, idx, "work_number", forms,
-                     lambda: [n for f in forms for n in near_numbers(expected, like=f)], between=frame)
+    return ask_audio(view, idx, "work_number", spoken_forms(expected),
+                     lambda best: near_numbers(expected, like=best), between=frame)
 
 
 def _unconfirmed(numbers: list[str], expected: str | None, evidence: list[Evidence], facts: dict) -> Result:

@@ -106,6 +106,15 @@ def test_work_number_audio_preferring_a_near_number_still_fails(run):
     assert r.value is False and "109" in r.zh
 
 
+def test_near_numbers_are_tried_the_way_the_expected_number_fits_the_audio(run):
+    # The audio fits 一零八 digit by digit best: a near number said digit by digit that fits
+    # better fails the agent; Whisper's liking for Arabic digits (109) is no rival to it.
+    said_the_same_way = run(WORK_NUMBER, agent("我是一次八号"), audio={"一零八": -0.4, "一次八": -3.1, "一零九": 1.0})
+    assert said_the_same_way.value is False and said_the_same_way.evidence[0].audio_check.rival == "一零九"
+    arabic = run(WORK_NUMBER, agent("我是一次八号"), audio={"一零八": -0.4, "一次八": -3.1, "109": 1.0})
+    assert arabic.value is True and arabic.evidence[0].audio_check.rival != "109"
+
+
 def test_work_number_id_not_made_of_digits_is_judged_on_the_text(run):
     r = run(WORK_NUMBER, agent("我是一零八号"), record={"agent_id": "A08"}, audio={"一零八": -1.0})
     assert r.value is False and "A08" in r.zh and r.evidence[0].audio_check is None
