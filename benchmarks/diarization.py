@@ -194,10 +194,7 @@ def demo_cases(folder: Path, use_asr: bool) -> list[tuple[str, dict]]:
             speech = {role: [(s.start, s.end) for s in speech_spans(ch)] for role, ch in (("agent", agent_ch), ("customer", cust_ch))}
         ref_turns = [Turn(start=s, end=e, speaker=role) for role, spans in speech.items() for s, e in spans]
         if use_asr:
-            from qa_engine.asr.model import load_model
-            from qa_engine.asr.transcribe import transcribe
-
-            segments = transcribe(load_model(settings), (left + right).astype(np.float32), settings=settings)
+            segments = asr_segments((left + right).astype(np.float32), record, settings)
         else:
             segments = [Seg(float(u["start"]), float(u["end"]), u["text"]) for u in ref.get("transcript", [])]
         cases.append((name, {"mono": (left + right).astype(np.float32), "ref": ref_turns, "segments": segments,
@@ -223,16 +220,17 @@ def _char_words(utterance: dict) -> list[Word]:
     return [Word(start=start + i * step, end=start + (i + 1) * step, text=c) for i, c in enumerate(chars)]
 
 
-def asr_segments(mono: np.ndarray, settings: Settings) -> list:
-    """What the pipeline transcribes on a mono call: Whisper on the mix, tones and music left out,
-    the rule set's hotwords (``qa_engine.pipeline._mono``)."""
+def asr_segments(mono: np.ndarray, record, settings: Settings) -> list:
+    """What the pipeline transcribes on a mono call (``qa_engine.pipeline.mono_transcription``):
+    Whisper on the mix, tones and music left out, the rule set's hotwords."""
     from qa_engine.asr.model import load_model
-    from qa_engine.asr.transcribe import domain_hotwords, transcribe
-    from qa_engine.diarization.embedded import non_speech_spans
+    from qa_engine.pipeline import asr_hotwords, mono_transcription
     from qa_engine.rules.loader import load_ruleset
+    from qa_engine.types import RoleAudio
 
-    hotwords = domain_hotwords(load_ruleset(settings.rules_dir).hotword_lists()) if settings.asr_hotwords else None
-    return transcribe(load_model(settings), mono, settings=settings, exclude=non_speech_spans(mono), hotwords=hotwords)
+    hotwords = asr_hotwords(load_ruleset(settings.rules_dir), settings)
+    roles = RoleAudio(sample_rate=SR, mono=mono)
+    return mono_transcription(roles, record, settings, load_model(settings), hotwords)[0]
 
 
 def dev_mix_cases(folders: list[Path], use_asr: bool = False, pairs: set[str] | None = None) -> list[tuple[str, dict]]:
@@ -268,7 +266,7 @@ def dev_mix_cases(folders: list[Path], use_asr: bool = False, pairs: set[str] | 
             mono = librosa.resample(np.ascontiguousarray(data[:, 0] + data[:, 1]), orig_sr=sr, target_sr=SR)
             ref_turns = [Turn(start=s, end=e, speaker=role) for role in ("agent", "customer") for s, e in _spans(speech[role])]
             mono = mono.astype(np.float32)
-            segments = asr_segments(mono, settings) if use_asr else \
+            segments = asr_segments(mono, record, settings) if use_asr else \
                 [Seg(float(u["start"]), float(u["end"]), u["text"], _char_words(u)) for u in ref.get("transcript", [])]
             f0 = "/".join(f"{(voices.get(r) or {}).get('median_f0_hz') or 0:.0f}" for r in ("agent", "customer"))
             cases.append((f"{pair_kind(voices)} {name[:28]} {f0}", {

@@ -11,7 +11,7 @@ from pathlib import Path
 from qa_engine.analytics import add_transcript_metrics, analyze_audio, asr_exclusions, settle_silences
 from qa_engine.analytics.params import DEFAULT_PARAMS
 from qa_engine.asr.model import load_model, model_label
-from qa_engine.asr.transcribe import domain_hotwords, to_utterances, transcribe
+from qa_engine.asr.transcribe import AsrSegment, domain_hotwords, to_utterances, transcribe
 from qa_engine.audio import content_hash, decode_audio, split_roles
 from qa_engine.callrecord import CallRecord, load_call_record, local_start
 from qa_engine.callstatus import CallStatus, conversation_status, scorable, without_conversation
@@ -34,7 +34,7 @@ def analyze_call(path: Path | str, settings: Settings, *, model=None, ruleset: R
     roles = split_roles(audio, record.agent_channel, path)
     model = model if model is not None else load_model(settings)
     ruleset = ruleset or load_ruleset(settings.rules_dir)
-    hotwords = domain_hotwords(ruleset.hotword_lists()) if settings.asr_hotwords else None
+    hotwords = asr_hotwords(ruleset, settings)
     if roles.mono is None:
         fragments, metrics = _stereo(roles, record, settings, model, hotwords)
     else:
@@ -76,6 +76,19 @@ def _judge(ruleset: RuleSet, ctx: CallContext, settings: Settings) -> tuple[list
     return findings, score, status
 
 
+def asr_hotwords(ruleset: RuleSet, settings: Settings) -> str | None:
+    """The rule set's hotword phrases for the ASR (None when ``QA_ASR_HOTWORDS`` is off)."""
+    return domain_hotwords(ruleset.hotword_lists()) if settings.asr_hotwords else None
+
+
+def mono_transcription(roles: RoleAudio, record: CallRecord, settings: Settings, model,
+                       hotwords: str | None) -> tuple[list[AsrSegment], list[Span]]:
+    """Whisper on a mono recording, and the spans left out of it: a first analytics pass finds
+    ringback, busy tone and hold music, so no text is transcribed from them."""
+    exclude = asr_exclusions(analyze_audio(roles, record, settings, speech={"agent": [], "customer": []}))
+    return transcribe(model, roles.mono, settings=settings, exclude=exclude, hotwords=hotwords), exclude
+
+
 def _stereo(roles: RoleAudio, record: CallRecord, settings: Settings, model, hotwords) -> tuple[list[Utterance], CallMetrics]:
     metrics = analyze_audio(roles, record, settings)
     # Exclusions per channel: the customer's words over the agent's hold music are kept. The
@@ -94,9 +107,7 @@ def _mono(roles: RoleAudio, record: CallRecord, settings: Settings, model, hotwo
     # Imported here: only mono recordings need the diarization stack.
     from qa_engine.diarization import diarize_call
 
-    # A first pass finds tones and music, so no text is transcribed from them.
-    exclude = asr_exclusions(analyze_audio(roles, record, settings, speech={"agent": [], "customer": []}))
-    segments = transcribe(model, roles.mono, settings=settings, exclude=exclude, hotwords=hotwords)
+    segments, exclude = mono_transcription(roles, record, settings, model, hotwords)
     # The same exclusions keep ringback, busy tone and hold music out of the speaker clustering
     # (left in, a two-way clustering splits "tone" from "speech" instead of agent from customer).
     mono = diarize_call(roles.mono, segments, record, settings, pipeline=pipeline, exclude=exclude)

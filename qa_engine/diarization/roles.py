@@ -78,13 +78,16 @@ def greeting_span(segments: Sequence[SegmentLike], options: RoleOptions = DEFAUL
                for seg in sorted(segments, key=lambda s: s.start) if seg.start <= options.opening_window_s
                for start, end, words in sentences(seg, pause_s)][:first_sentences]
     named = [i for i, (_, _, text) in enumerate(opening)
-             if _scripted(text, options) and (has_brand(text, options) or has_work_number(text))]
+             if (has_brand(text, options) or has_work_number(text)) and not asks_for_the_hotel(text, options)]
     if not named:
         return None
+    scripted = [_scripted(text, options) for _, _, text in opening]
+    joins = [scripted[i] and scripted[i + 1] and opening[i + 1][0] - opening[i][1] <= max_gap_s
+             for i in range(len(opening) - 1)]  # sentence i and i + 1 are one greeting
     first = last = named[0]
-    while first > 0 and _scripted(opening[first - 1][2], options) and opening[first][0] - opening[first - 1][1] <= max_gap_s:
+    while first > 0 and joins[first - 1]:
         first -= 1
-    while last + 1 < len(opening) and _scripted(opening[last + 1][2], options) and opening[last + 1][0] - opening[last][1] <= max_gap_s:
+    while last < len(joins) and joins[last]:
         last += 1
     return Span(start=opening[first][0], end=opening[last][1])
 
