@@ -219,11 +219,16 @@ def _on_speech(w: Word, speech: Sequence[Span]) -> Word:
     return w if (start, end) == (w.start, w.end) else w.model_copy(update={"start": start, "end": end})
 
 
+def _looped(seg) -> bool:
+    """The segment's text repeats itself (gzip shrinks it more than real speech shrinks)."""
+    return seg.compression_ratio > MAX_COMPRESSION_RATIO
+
+
 def _guard(seg, exclude: Sequence[Span], speech: Sequence[Span]) -> AsrSegment | None:
     """The faster-whisper segment as an AsrSegment, or None when it is (or has become) invented text."""
     if seg.no_speech_prob > NO_SPEECH_PROB and seg.avg_logprob < LOW_LOGPROB:
         return None
-    if seg.avg_logprob < VERY_LOW_LOGPROB or seg.compression_ratio > MAX_COMPRESSION_RATIO:
+    if seg.avg_logprob < VERY_LOW_LOGPROB or _looped(seg):
         return None
     if is_hallucination(seg.text):
         return None
@@ -493,7 +498,7 @@ def _decode(decoder, options: dict, audio: np.ndarray, spans: Sequence[Span], ex
     out: list[AsrSegment] = []
     loops = 0
     for seg in segments:
-        loops += seg.compression_ratio > MAX_COMPRESSION_RATIO
+        loops += _looped(seg)
         placed = _on_recording(seg, layout)
         guarded = None if placed is None else _guard(placed, exclude, speech)
         if guarded is not None:
