@@ -190,15 +190,31 @@ def _framed(text: str, sounds: list[str], before: Sequence[str], after: Sequence
     """The stretch after the first phrase of ``before`` heard (by sound) up to a phrase of
     ``after`` or the end of its clause; None when none is heard or the stretch is empty."""
     starts = [e for p in before if p for cost, _s, e in [_closest_substring(T.sounds(p), sounds)] if cost == 0]
-    if not starts:
+    if starts:
+        start = min(starts)
+    elif (start := _clause_before(text, sounds, after)) is None:
         return None
-    start = min(starts)
     end = next((i for i in range(start, len(text)) if not text[i].isalnum()), len(text))
     for p in (p for p in after if p):
         cost, s, _e = _closest_substring(T.sounds(p), sounds[start:end])
         if cost == 0:
             end = start + s
     return Slot(start, end) if end > start else None
+
+
+def _clause_before(text: str, sounds: list[str], after: Sequence[str]) -> int | None:
+    """Start of the clause in which a phrase of ``after`` of two or more characters (为您服务) is
+    heard, when something precedes it there: an agent who says 七幺二号为您服务 with no 我是 before
+    it (heard 需要爱好为您服务). A one-character phrase (号) is no frame on its own: 好 sounds the same."""
+    for p in (p for p in after if len(p) >= 2):
+        cost, s, _e = _closest_substring(T.sounds(p), sounds)
+        if cost == 0:
+            start = s
+            while start > 0 and text[start - 1].isalnum():
+                start -= 1
+            if start < s:
+                return start
+    return None
 
 
 def _closest_substring(pattern: list[str], text: list[str]) -> tuple[int, int, int]:

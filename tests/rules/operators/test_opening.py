@@ -96,6 +96,15 @@ def test_work_number_garbled_but_confirmed_by_the_audio_passes_with_the_note(run
     assert check.verified and check.part == "work_number" and check.heard == "一次八"
 
 
+def test_work_number_said_without_a_prefix_is_checked_where_it_was_said(run):
+    # 一零八号为您服务 with no 我是 before it, heard 需要爱好为您服务: the audio is asked about the
+    # stretch before 号为您服务, not about a number added after the end of the turn.
+    r = run(WORK_NUMBER, agent("夜郎印象连锁酒店，需要爱好为您服务，请问有什么可以帮您"),
+            audio={"一零八": -0.4, "需要爱": -3.1})
+    check = r.evidence[0].audio_check
+    assert r.value is True and check.heard == "需要爱"
+
+
 def test_work_number_audio_preferring_a_rival_still_fails(run):
     r = run(WORK_NUMBER, agent("我是一次八号"), audio={"一零八": -6.0, "一次八": -1.0})
     assert r.value is False and r.evidence[0].audio_check.verified is False
