@@ -201,7 +201,7 @@ def _centroids(emb: np.ndarray, labels: np.ndarray) -> np.ndarray:
     for k in (0, 1):
         part = emb[labels == k]
         m = part.mean(axis=0) if len(part) else emb.mean(axis=0)
-        cents.append(m / (np.linalg.norm(m) + 1e-9))
+        cents.append(_unit(m))
     return np.array(cents)
 
 
