@@ -1,7 +1,7 @@
 """Hold and dead-air accuracy of the audio analytics against the reference truth.
 
-For every call with a ``<name>.ref.json`` in the corpora (default: audio_samples/ and
-benchmarks/devcorpus/calls/6d26d8d5ee6a/) the script runs ``analyze_audio`` twice:
+For every call with a ``<name>.ref.json`` in the corpora (default: audio_samples/ and every rendered
+dev script set, see benchmarks/corpora.py) the script runs ``analyze_audio`` twice:
 
 * stereo: each role's channel on its own, speech from the analytics' VAD;
 * mono: the two channels summed in memory (what a one-channel recording holds; a recording that
@@ -45,8 +45,9 @@ from qa_engine.callrecord import CallRecord, load_call_record  # noqa: E402
 from qa_engine.config import Settings  # noqa: E402
 from qa_engine.rules import load_ruleset  # noqa: E402
 from qa_engine.types import RoleAudio, Span  # noqa: E402
+from corpora import DEMO, dev_corpora  # noqa: E402  (benchmarks/corpora.py)
 
-CORPORA = (ROOT / "audio_samples", ROOT / "benchmarks" / "devcorpus" / "calls" / "6d26d8d5ee6a")
+CORPORA = (DEMO, *dev_corpora())
 
 
 @dataclass

@@ -41,6 +41,7 @@ from qa_engine.callrecord import load_call_record  # noqa: E402
 from qa_engine.config import Settings  # noqa: E402
 from qa_engine.pipeline import analyze_call  # noqa: E402
 from qa_engine.rules import load_ruleset  # noqa: E402
+from corpora import DEMO, dev_corpora  # noqa: E402  (benchmarks/corpora.py)
 
 AUDIO_EXTS = (".wav", ".mp3", ".m4a", ".flac")
 SPEAKERS = ("agent", "customer")
@@ -51,8 +52,7 @@ FOCUS_RULES = ("close.anything_else", "hold.notice", "hold.thanks_after", "trans
 
 
 def default_corpora() -> list[Path]:
-    dev = sorted((REPO / "benchmarks" / "devcorpus" / "calls").glob("*/"), key=lambda p: p.stat().st_mtime)
-    return [REPO / "audio_samples", *dev[-1:]]
+    return [DEMO, *dev_corpora()]
 
 
 def peer_transcript(model, path: Path, settings: Settings) -> tuple[list[dict], float]:

@@ -41,6 +41,7 @@ from qa_engine.diarization import (assign_roles, assign_speakers, diarization_er
                                    greeting_span, refine_with_segments)
 from qa_engine.diarization.types import Turn  # noqa: E402
 from qa_engine.types import Word  # noqa: E402
+from corpora import dev_corpora, opening_corpora  # noqa: E402  (benchmarks/corpora.py)
 
 SR = 16000
 AGENT_LINES = ["您好，夜郎印象连锁酒店，我是108号，请问有什么可以帮您？", "好的，请问您预订哪一天入住？",
@@ -202,7 +203,7 @@ def demo_cases(folder: Path, use_asr: bool) -> list[tuple[str, dict]]:
     return cases
 
 
-DEV_FOLDERS = [ROOT / "benchmarks" / "devcorpus" / "calls" / "6d26d8d5ee6a", *sorted((ROOT / "benchmarks" / "openings" / "calls").glob("*/"))]
+DEV_FOLDERS = [*dev_corpora(), *opening_corpora()]
 BABBLE_VOICES = {"Xiaomei", "Xiaowei", "Yina"}  # ttskit voices that produce babble, not speech
 
 

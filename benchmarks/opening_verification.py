@@ -35,16 +35,15 @@ from qa_engine.rules import CallContext, evaluate, load_ruleset
 from qa_engine.types import CallAnalysis
 from qa_engine.verify import call_verifier
 
+from corpora import DEMO, dev_corpora, opening_corpora  # benchmarks/corpora.py
+
 REPO = Path(__file__).resolve().parents[1]
 RULES = ("open.greeting_time_of_day", "open.brand_name", "open.agent_id", "open.offer_help")
 AUDIO = (".wav", ".mp3", ".m4a", ".flac", ".ogg")
 
 
 def default_corpora() -> list[Path]:
-    found = [REPO / "audio_samples"]
-    for name in ("devcorpus", "openings"):
-        found += sorted((REPO / "benchmarks" / name / "calls").glob("*/"))
-    return [p for p in found if p.is_dir()]
+    return [DEMO, *dev_corpora(), *opening_corpora()]
 
 
 def recording(ref: Path) -> Path:
