@@ -112,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings() if args.margin is None else Settings(verify_margin=args.margin)
     model, ruleset = load_model(settings), load_ruleset(settings.rules_dir)
     tally = Tally()
+    if args.analyses:
+        args.analyses.mkdir(parents=True, exist_ok=True)
     for corpus in args.corpus or default_corpora():
         for ref_path in sorted(corpus.glob("*.ref.json")):
             run_call(ref_path, args.analyses, settings, model, ruleset, tally)

@@ -36,9 +36,11 @@ NUMERAL_CHARS = "".join(NUMERAL_DIGITS) + "".join(NUMERAL_UNITS) + "0123456789"
 _NUMERAL_RUN = re.compile(rf"[{NUMERAL_CHARS}]{{2,}}|[{NUMERAL_CHARS}](?=[号分秒位个点倍])")
 
 # Syllables whose homophones stand in for a digit inside a spoken number (我是要零八号 → 108).
-# 是/十 (shi) is left out on purpose: 我是 precedes nearly every work number.
-DIGIT_SYLLABLES = {"ling": 0, "yao": 1, "yi": 1, "er": 2, "liang": 2, "san": 3, "si": 4, "wu": 5, "liu": 6, "qi": 7,
-                   "ba": 8, "jiu": 9}
+# 是/十 (shi) is left out on purpose: 我是 precedes nearly every work number. Two near-homophones
+# are in too, because Whisper base hears them for a digit on telephone audio again and again:
+# ai for 二 (三爱六 for 三二六, 艾三一 for 二三一, 需要爱 for 七幺二) and fa for 八 (要发三 for 幺八三).
+DIGIT_SYLLABLES = {"ling": 0, "yao": 1, "yi": 1, "er": 2, "ai": 2, "liang": 2, "san": 3, "si": 4, "wu": 5, "liu": 6,
+                   "qi": 7, "ba": 8, "fa": 8, "jiu": 9}
 
 
 def parse_numeral(run: str) -> int | None:

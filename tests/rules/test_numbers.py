@@ -19,6 +19,8 @@ SUFFIX = [[T.fold_syllable("hao")]]
 @pytest.mark.parametrize(("text", "number"), [
     ("我是幺零八号", "108"), ("我是一百零八号", "108"), ("我是要零八号", "108"), ("工号一零八", "108"),
     ("客服108号为您服务", "108"), ("我是零二七号", "027"), ("我是三百零六号", "306"), ("我是二幺五号客服专员", "215"),
+    # Whisper base's near-homophones of 二 and 八 on telephone audio (heard for 三二六, 幺八三, 二三一)
+    ("早上好，夜郎印象连锁酒店，公号三爱六，很高兴为您服务", "326"), ("我是要发三号", "183"), ("我是艾三一号客服", "231"),
 ])
 def test_stated_numbers(text, number):
     assert stated_numbers(text, list(PREFIX), SUFFIX) == [number]
