@@ -2,7 +2,8 @@
 
 For every recording with a ``.ref.json`` in the corpora (the demo calls, the dev corpus, the
 openings corpus) this runs the pipeline once, then judges the opening rules twice on the
-same transcript: text only, and with the audio verifier. It prints per rule a confusion table
+same transcript: text only, and with the audio verifier (the closing thanks, close.thanks, is
+checked on the audio the same way and reported with them). It prints per rule a confusion table
 against the human labels (compliant openings that pass / fail, non-compliant ones that fail /
 pass), side by side.
 
@@ -38,7 +39,7 @@ from qa_engine.verify import call_verifier
 from corpora import DEMO, dev_corpora, opening_corpora  # benchmarks/corpora.py
 
 REPO = Path(__file__).resolve().parents[1]
-RULES = ("open.greeting_time_of_day", "open.brand_name", "open.agent_id", "open.offer_help")
+RULES = ("open.greeting_time_of_day", "open.brand_name", "open.agent_id", "open.offer_help", "close.thanks")
 AUDIO = (".wav", ".mp3", ".m4a", ".flac", ".ogg")
 
 
@@ -88,7 +89,7 @@ def judge(ruleset, analysis, record, settings, verifier) -> dict[str, str]:
 # reported apart, as no transcriber or checker can be judged on them.
 BABBLE = {"Xiaomei", "Xiaowei", "Yina"}
 PART_RULE = {"greeting": "open.greeting_time_of_day", "brand": "open.brand_name", "work_number": "open.agent_id",
-             "offer_help": "open.offer_help"}
+             "offer_help": "open.offer_help", "thanks": "close.thanks"}
 
 
 @dataclass

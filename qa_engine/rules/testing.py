@@ -4,7 +4,8 @@ in rules/README.md ("Test files").
 
 ``expect`` keys: ``outcome`` (pass | fail | n/a, required), ``message_contains`` / ``message_en_contains``
 (text or list), ``evidence_count``, ``evidence`` (each item must match some evidence entry on the
-given keys: speaker, start, end (±0.05 s), text_contains).
+given keys: speaker, start, end (±0.05 s), text_contains, audio_check (the keys given, e.g.
+``{part: thanks, verified: true}``)).
 """
 
 from __future__ import annotations
@@ -139,6 +140,9 @@ def _evidence_matches(e: dict, want: dict) -> bool:
                 return False
         elif key in ("start", "end"):
             if abs(e[key] - float(value)) > 0.05:
+                return False
+        elif isinstance(value, dict):  # audio_check: the keys given
+            if not isinstance(e.get(key), dict) or any(e[key].get(k) != v for k, v in value.items()):
                 return False
         elif e.get(key) != value:
             return False

@@ -11,20 +11,22 @@ from qa_engine.types import AudioCheck, Evidence
 
 def ask_audio(view: CallView, idx: list[int], part: str, expected: list[str],
               rivals: list[str] | Callable[[str], list[str]], *, at_start: bool = False,
-              between: tuple = ((), ())) -> AudioCheck | None:
-    """The audio's verdict on an expected phrase in the first utterance in scope."""
+              between: tuple = ((), ()), turn: int = 0) -> AudioCheck | None:
+    """The audio's verdict on an expected phrase in the utterance ``idx[turn]`` (by default the
+    first in scope; -1 for a closing phrase, said in the last)."""
     verifier = view.ctx.verifier
     if verifier is None or not idx or not expected:
         return None
-    return verifier.check(view.utts[idx[0]], part, expected, rivals, at_start=at_start, between=between)
+    return verifier.check(view.utts[idx[turn]], part, expected, rivals, at_start=at_start, between=between)
 
 
-def with_check(view: CallView, idx: list[int], check: AudioCheck | None) -> list[Evidence]:
-    """The utterances as evidence, the first carrying the audio check and its scores."""
+def with_check(view: CallView, idx: list[int], check: AudioCheck | None, turn: int = 0) -> list[Evidence]:
+    """The utterances as evidence, the one checked (``idx[turn]``) carrying the audio check and its scores."""
     evidence = view.evidence_of(idx)
     if check is None or not evidence:
         return evidence
-    return [evidence[0].model_copy(update={"audio_check": check}), *evidence[1:]]
+    evidence[turn] = evidence[turn].model_copy(update={"audio_check": check})
+    return evidence
 
 
 def heard_note(check: AudioCheck) -> tuple[str, str]:

@@ -33,7 +33,8 @@ class PhraseArgs(Args):
     what_zh: str | None = None
     what_en: str | None = None
     audio_check: str | None = Field(None, description="a part name (brand): when no phrase is found, ask the "
-                                    "audio whether one of the list's phrases was said in the scope's first utterance")
+                                    "audio whether one of the list's phrases was said in the scope's first "
+                                    "utterance, or its last when the scope counts from the end (last, last_s)")
 
     @model_validator(mode="after")
     def _one_source(self):
@@ -117,14 +118,16 @@ def build_phrase(a: PhraseArgs, compiler: Compiler, loc) -> Evaluator:
 
     def on_audio(view: CallView, idx: list[int]) -> Result | None:
         """When nothing was found: the audio's opinion (``audio_check``), None without one."""
-        check = ask_audio(view, idx, a.audio_check, audio_phrases, [""]) if a.audio_check else None
+        # A closing phrase (scope counted from the end) is looked for in the last utterance.
+        turn = -1 if a.scope.last or a.scope.last_s else 0
+        check = ask_audio(view, idx, a.audio_check, audio_phrases, [""], turn=turn) if a.audio_check else None
         if check is None:
             return None
         if not check.verified:
-            return Result(False, with_check(view, idx, check), f"未找到{what_zh}", f"no {what_en} found")
+            return Result(False, with_check(view, idx, check, turn), f"未找到{what_zh}", f"no {what_en} found")
         zh, en = heard_note(check)
         q = f"「{check.expected}」"
-        return Result(True, with_check(view, idx, check), f"{what_zh}：{q}{zh}", f"{what_en}: {q}{en}",
+        return Result(True, with_check(view, idx, check, turn), f"{what_zh}：{q}{zh}", f"{what_en}: {q}{en}",
                       {"phrase": check.expected, "phrases": q + zh})
 
     def run(env: Env) -> Result:
