@@ -265,8 +265,11 @@ WINDOW_MAX_S = 28.0
 MAX_PAUSE_S = 0.8
 # A word whose middle lies this far past the audio the decoder was given was placed from nowhere.
 PLACE_TOLERANCE_S = 0.3
-# Speech at least this long that no window gave a word for is decoded again in windows of its own.
+# Speech at least this long that no window gave a word for is decoded again in windows of its own,
+# at most this long: a second round in shorter windows takes what the first retry skipped too (a
+# mono call's whole turns, among the other party's unheard speech in a 23 s window).
 RETRY_MIN_S = 0.8
+RETRY_WINDOWS_S = (WINDOW_MAX_S, 14.0)
 BATCH_SIZE = 8
 # Each window's speech is brought to about -20 dBFS RMS (the level of normal telephone speech)
 # before decoding: a quiet agent (-36 dBFS) decodes like a normal one. Gain is capped so a
@@ -470,15 +473,19 @@ def transcribe(model, samples: np.ndarray, *, settings: Settings, exclude: Seque
     decoder, options = batched_pipeline(model), decode_options(settings, hotwords)
     out, loops = _decode(decoder, options, audio, speech, exclude, speech, ENCODER_PAD_S)
     loops += getattr(decoder, "looped", 0)
-    # Whisper base sometimes skips a stretch of a window; speech that got no word is decoded once
-    # more in windows of its own, with the full 30 s encoder input. A channel that gave nothing at
+    # Whisper base sometimes skips a stretch of a window; speech that got no word is decoded again
+    # in windows of its own, with the full 30 s encoder input, and what that skips too once more in
+    # shorter windows (RETRY_WINDOWS_S). A channel that gave nothing at
     # all is not retried (music or noise the VAD took for speech), unless a window looped (dropped
     # at the token limit, which fast speech can reach too, or by the compression-ratio guard).
     # The retry decodes without the hotwords: a window that loops often repeats its prompt
     # (下午好 夜郎印象连锁酒店 还有其他可以帮您 … over a mono greeting), and would again with it.
-    missed = [s for s in speech if s.end - s.start >= RETRY_MIN_S and not _heard(s, out)]
-    if missed and (out or loops):
-        out += _decode(decoder, {**options, "hotwords": None}, audio, missed, exclude, speech, None)[0]
+    for max_window_s in RETRY_WINDOWS_S:
+        missed = [s for s in speech if s.end - s.start >= RETRY_MIN_S and not _heard(s, out)]
+        if not missed or not (out or loops):
+            break
+        out += _decode(decoder, {**options, "hotwords": None}, audio, missed, exclude, speech, None,
+                       max_window_s=max_window_s)[0]
     return sorted(out, key=lambda s: s.start)
 
 
@@ -487,11 +494,12 @@ def _heard(span: Span, segments: Sequence[AsrSegment]) -> bool:
 
 
 def _decode(decoder, options: dict, audio: np.ndarray, spans: Sequence[Span], exclude: Sequence[Span],
-            speech: Sequence[Span], encoder_pad_s: float | None) -> tuple[list[AsrSegment], int]:
-    """Decode ``spans`` of ``audio`` in context windows (see qa_engine.asr.layout) and bring the
-    guarded segments back onto the recording's timeline; also the number of segments dropped as
-    loops (compression ratio above MAX_COMPRESSION_RATIO)."""
-    layout = lay_out(audio, spans, sample_rate=SAMPLE_RATE, max_pause_s=MAX_PAUSE_S, max_window_s=WINDOW_MAX_S)
+            speech: Sequence[Span], encoder_pad_s: float | None,
+            max_window_s: float = WINDOW_MAX_S) -> tuple[list[AsrSegment], int]:
+    """Decode ``spans`` of ``audio`` in context windows of up to ``max_window_s`` (see
+    qa_engine.asr.layout) and bring the guarded segments back onto the recording's timeline; also
+    the number of segments dropped as loops (compression ratio above MAX_COMPRESSION_RATIO)."""
+    layout = lay_out(audio, spans, sample_rate=SAMPLE_RATE, max_pause_s=MAX_PAUSE_S, max_window_s=max_window_s)
     packed = normalize_windows(layout.audio, layout.windows)
     segments, _info = decoder.transcribe(packed, **options, encoder_pad_s=encoder_pad_s,
                                          clip_timestamps=[{"start": w.start, "end": w.end} for w in layout.windows])

@@ -175,8 +175,8 @@ def test_the_encoder_reads_the_window_not_30_s_and_a_looping_window_is_decoded_a
     passes: list[tuple[float | None, int, int]] = []
     decode = tr._decode
 
-    def spy(decoder, *args):
-        out, loops = decode(decoder, *args)
+    def spy(decoder, *args, **kwargs):
+        out, loops = decode(decoder, *args, **kwargs)
         passes.append((args[-1], len(out), decoder.looped))
         return out, loops
 

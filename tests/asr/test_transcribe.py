@@ -19,7 +19,7 @@ from qa_engine.asr.transcribe import (
 )
 from qa_engine.config import Settings
 from qa_engine.types import Span, Word
-from .fakes import FakeModel, FakeSegment, FakeWord, seg
+from .fakes import FakeModel, FakeSegment, FakeWord, seg, sound_bursts
 
 SR = 16000
 
@@ -194,7 +194,8 @@ def test_a_channel_whose_only_window_repeated_its_prompt_is_retried_without_hotw
     prompt = "下午好 夜郎印象连锁酒店 还有其他可以帮您"
     model = FakeModel([seg(0.6, prompt * 5, compression_ratio=4.1)])
     run(model, settings, seconds=20.0, speech=((2.0, 9.0),), hotwords=prompt)
-    assert [c["hotwords"] for c in model.calls] == [prompt, None]
+    # (this stand-in loops every time, so both retry rounds run, neither with the prompt)
+    assert [c["hotwords"] for c in model.calls] == [prompt, None, None]
 
 
 def test_each_window_is_brought_to_minus_20_dbfs():
@@ -276,3 +277,33 @@ def test_a_word_aligned_into_the_pause_before_speech_starts_with_the_speech(sett
     model = FakeModel([FakeSegment(0.0, 1.0, "您好", [FakeWord(0.0, 0.6, "您"), FakeWord(0.6, 1.0, "好")])])
     out = run(model, settings, seconds=10.0, speech=((2.0, 4.0),))
     assert [(w.text, round(w.start, 2)) for w in out[0].words][0] == ("您", 2.0) and round(out[0].start, 2) == 2.0
+
+
+class SkipsInLongWindows(FakeModel):
+    """Whisper base on a mono mix: in a window longer than 14.5 s it hears only the first stretch
+    of sound; in a shorter one it hears every stretch (好的 at its start)."""
+
+    def transcribe(self, audio, **kwargs):
+        self.calls.append(kwargs)
+        segments = []
+        for clip in kwargs["clip_timestamps"]:
+            a, b = int(clip["start"] * SR), int(clip["end"] * SR)
+            bursts = sound_bursts(np.asarray(audio[a:b]))
+            if clip["end"] - clip["start"] > 14.5:
+                bursts = bursts[:1]
+            segments += [seg(clip["start"] + start + 0.1, "好的") for start, _end in bursts]
+        return iter(segments), None
+
+
+def test_speech_the_first_retry_skips_too_is_decoded_again_in_shorter_windows(settings):
+    # Seven 2 s stretches of speech 10 s apart: the first pass and the first retry (windows of
+    # 16-20 s) hear one stretch each; the second retry's shorter windows hear the other five.
+    speech = [(1.0 + 10 * k, 3.0 + 10 * k) for k in range(7)]
+    audio = np.zeros(70 * SR, dtype=np.float32)
+    for a, b in speech:
+        audio[int(a * SR): int(b * SR)] = noise(b - a)
+    model = SkipsInLongWindows()
+    out = transcribe(model, audio, settings=settings, speech=[Span(start=a, end=b) for a, b in speech])
+    heard = {round(s.start) for s in out}
+    assert heard == {round(a) for a, _b in speech}
+    assert len(model.calls) == 3
