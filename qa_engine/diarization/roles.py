@@ -22,7 +22,9 @@ from qa_engine.diarization.types import (SENTENCE_PAUSE_S, Diarization, RoleAssi
 from qa_engine.types import Span, Speaker, Utterance, Word
 
 _NUM = "0-9零〇一二两三四五六七八九十百幺"
-WORK_NUMBER = re.compile(rf"(我是|我的工号是?|工号是?|工号为)\s*[{_NUM}]{{1,6}}\s*号?|我是\s*[{_NUM}]{{1,6}}\s*号")
+# 工号 also as Whisper writes it (公号, 功号, 攻号: the same sound).
+_GONGHAO = "[工公功攻]号"
+WORK_NUMBER = re.compile(rf"(我是|我的{_GONGHAO}是?|{_GONGHAO}是?|{_GONGHAO}为)\s*[{_NUM}]{{1,6}}\s*号?|我是\s*[{_NUM}]{{1,6}}\s*号")
 ANSWER_ONLY = re.compile(r"^[\s，,。.！!？?、]*(喂|歪|位|哎|诶|你好|您好|哪位|嗯)([\s，,。.！!？?、]*(喂|你好|您好|哪位|请问哪位|是|嗯))*[\s，,。.！!？?、]*$")
 
 

@@ -29,7 +29,8 @@ def test_brand_is_found_through_homophones(text):
 
 
 @pytest.mark.parametrize("text,expected", [("我是108号", True), ("我是一零八号", True), ("工号幺零八", True),
-                                           ("我是王先生", False), ("三号入住", False)])
+                                           ("公号八七零", True), ("功号870", True),
+                                           ("我是王先生", False), ("三号入住", False), ("公号码", False)])
 def test_work_number(text, expected):
     assert has_work_number(text) is expected
 
@@ -55,6 +56,15 @@ def test_outbound_fallback_is_the_second_speaker():
     roles = assign_roles(diar, segs, OUTBOUND)
     assert roles.agent_label == "S1"
     assert roles.reason.startswith("outbound")
+
+
+def test_an_outbound_agent_whose_greeting_came_out_garbled_is_found_by_the_work_number():
+    # set3_05 as a mono mix: the customer's 喂 went into the agent's first sentence, and the hotel's
+    # name came out as 试验郎; the work number said after 公号 (工号 as heard) still names the agent.
+    diar, segs = call((0.5, 6.0, "S0", "喂，天午好，我这边试验郎印象连锁酒店特服中心，公号八七零，请问您怎么称呼？"),
+                      (6.5, 8.0, "S1", "我姓潘，你们有什么事？"))
+    roles = assign_roles(diar, segs, OUTBOUND)
+    assert roles.agent_label == "S0" and "work_number" in roles.reason
 
 
 def test_contradictory_evidence_falls_back_to_speaking_order_with_half_confidence():
