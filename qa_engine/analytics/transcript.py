@@ -17,11 +17,18 @@ def han_count(text: str) -> int:
 
 
 def add_transcript_metrics(metrics: CallMetrics, transcript: list[Utterance]) -> CallMetrics:
-    """Set speech_rate_cpm per speaker: Chinese characters ÷ minutes of that speaker's VAD speech."""
+    """Set speech_rate_cpm per speaker: Chinese characters ÷ minutes of that speaker's turns (null
+    when the speaker has no VAD speech or no characters).
+
+    A turn's time includes the pauses inside it, as a listener hears the pace: VAD speech leaves
+    out every pause between clauses and rated compliant agents about 10 % too fast (335 against
+    302 characters per minute on dev06, 355 against 325 on set4_06)."""
     out = metrics.model_copy(deep=True)
     for role in ("agent", "customer"):
-        chars = sum(han_count(u.text) for u in transcript if u.speaker == role)
-        minutes = total(metrics.speech.get(role, [])) / 60.0
+        turns = [u for u in transcript if u.speaker == role]
+        chars = sum(han_count(u.text) for u in turns)
+        minutes = sum(u.end - u.start for u in turns) / 60.0
         speaker = getattr(out, role)
-        speaker.speech_rate_cpm = round(chars / minutes, 1) if minutes > 0 and chars > 0 else None
+        spoke = total(metrics.speech.get(role, [])) > 0
+        speaker.speech_rate_cpm = round(chars / minutes, 1) if spoke and minutes > 0 and chars > 0 else None
     return out

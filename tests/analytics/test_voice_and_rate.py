@@ -52,3 +52,12 @@ def test_speech_rate_is_characters_per_minute_of_speech():
     assert out.agent.speech_rate_cpm == pytest.approx(240.0)  # 120 characters / 0.5 min
     assert out.customer.speech_rate_cpm is None  # no speech time measured
     assert metrics.agent.speech_rate_cpm is None  # input left untouched
+
+
+def test_the_pauses_inside_a_turn_count_as_speaking_time():
+    # One 20 s turn of 80 characters with a 4 s pause between its clauses: 240 per minute, not
+    # 300 over the 16 s of VAD speech.
+    metrics = CallMetrics(duration_s=60, speech={"agent": [Span(start=0, end=8), Span(start=12, end=20)], "customer": []})
+    transcript = [Utterance(speaker="agent", start=0, end=20, text="您好请问有什么可以帮" * 8)]
+    out = add_transcript_metrics(metrics, transcript)
+    assert out.agent.speech_rate_cpm == pytest.approx(240.0)
