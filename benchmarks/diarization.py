@@ -41,7 +41,7 @@ from qa_engine.diarization import (assign_roles, assign_speakers, diarization_er
                                    greeting_span, refine_with_segments)
 from qa_engine.diarization.types import Turn  # noqa: E402
 from qa_engine.types import Word  # noqa: E402
-from corpora import dev_corpora, opening_corpora  # noqa: E402  (benchmarks/corpora.py)
+from corpora import DEMO, dev_corpora, opening_corpora  # noqa: E402  (benchmarks/corpora.py)
 
 SR = 16000
 AGENT_LINES = ["您好，夜郎印象连锁酒店，我是108号，请问有什么可以帮您？", "好的，请问您预订哪一天入住？",
@@ -364,7 +364,7 @@ def print_comparison(results: dict[str, dict]) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--samples", type=Path, default=ROOT / "audio_samples")
+    ap.add_argument("--samples", type=Path, default=DEMO)
     ap.add_argument("--dev", action="store_true", help="mono mixes of the stereo dev calls (devcorpus, openings)")
     ap.add_argument("--pairs", default="ff,mm,mixed", help="with --dev: voice pairs to keep")
     ap.add_argument("--methods", default="mfcc,ge2e", help="embedded methods to compare in one run")

@@ -38,7 +38,6 @@ from qa_engine.verify import call_verifier
 
 from corpora import DEMO, dev_corpora, opening_corpora  # benchmarks/corpora.py
 
-REPO = Path(__file__).resolve().parents[1]
 RULES = ("open.greeting_time_of_day", "open.brand_name", "open.agent_id", "open.offer_help", "close.thanks")
 AUDIO = (".wav", ".mp3", ".m4a", ".flac", ".ogg")
 

@@ -104,6 +104,8 @@ def build_phrase(a: PhraseArgs, compiler: Compiler, loc) -> Evaluator:
     what_zh = a.what_zh or ("、".join(compiler.lists[i].title_zh or i for i in named) or "指定用语")
     what_en = a.what_en or (", ".join(named) or "phrase")
     audio_phrases = [p for i in ids for p in compiler.lists[i].phrases]
+    # A closing phrase (scope counted from the end) is asked of the last utterance in scope.
+    audio_turn = -1 if a.scope.last or a.scope.last_s else 0
 
     def found_in(view: CallView, i: int) -> list[str]:
         """The phrases (and regex matches) found in utterance i."""
@@ -118,16 +120,14 @@ def build_phrase(a: PhraseArgs, compiler: Compiler, loc) -> Evaluator:
 
     def on_audio(view: CallView, idx: list[int]) -> Result | None:
         """When nothing was found: the audio's opinion (``audio_check``), None without one."""
-        # A closing phrase (scope counted from the end) is looked for in the last utterance.
-        turn = -1 if a.scope.last or a.scope.last_s else 0
-        check = ask_audio(view, idx, a.audio_check, audio_phrases, [""], turn=turn) if a.audio_check else None
+        check = ask_audio(view, idx, a.audio_check, audio_phrases, [""], turn=audio_turn) if a.audio_check else None
         if check is None:
             return None
         if not check.verified:
-            return Result(False, with_check(view, idx, check, turn), f"未找到{what_zh}", f"no {what_en} found")
+            return Result(False, with_check(view, idx, check, audio_turn), f"未找到{what_zh}", f"no {what_en} found")
         zh, en = heard_note(check)
         q = f"「{check.expected}」"
-        return Result(True, with_check(view, idx, check, turn), f"{what_zh}：{q}{zh}", f"{what_en}: {q}{en}",
+        return Result(True, with_check(view, idx, check, audio_turn), f"{what_zh}：{q}{zh}", f"{what_en}: {q}{en}",
                       {"phrase": check.expected, "phrases": q + zh})
 
     def run(env: Env) -> Result:
