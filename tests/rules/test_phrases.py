@@ -62,3 +62,11 @@ def test_fuzzy_lists_accept_ni_for_nin():
     idx = _index(help=(["有什么可以帮您"], "fuzzy"), strict=(["有什么可以帮您"], "pinyin"))
     found = idx.match_text("有什么可以帮你")
     assert "help" in found and "strict" not in found
+
+
+def test_everyday_requests_to_wait_count_and_plain_answers_do_not(ruleset):
+    """A silence after any of these is a hold, not dead air (rules/ruleset.yaml events.hold)."""
+    for said in ("您稍微等一下，我问问同事。", "您先别挂，我帮您查看一下。", "请您耐心等候，我联系一下前台。"):
+        assert ruleset.asks_to_wait(said), said
+    for said in ("好的，房间已经为您预订好了。", "早餐是七点到十点。"):
+        assert not ruleset.asks_to_wait(said), said
