@@ -46,8 +46,8 @@ COLLAR_S = 0.25
 # Differences between a mono and a stereo run that follow from the recording itself, not from a
 # diarization mistake. Keyed by rule ID; checked against the call's reference where possible.
 KNOWN_REASONS = {
-    "talk.no_interrupt": "overlapping speech is invisible in a mono mix (each moment gets one speaker), "
-                         "so the interruption is not measured",
+    "talk.no_interrupt": "overlapping speech is invisible in a mono mix (each moment gets one speaker): "
+                         "the agent's turn began with no pause, which is listed for a human, not judged",
     # Not a rule ID: the reason for close.customer_hangs_up_first → n/a when the call record has no hangup_by.
     "hangup_channel": "the call record has no hangup_by and the disconnect tone's channel (the party who hung up) "
                       "is lost in a mono mix, so the hang-up party is unknown",

@@ -114,6 +114,9 @@ class CallMetrics(BaseModel):
     holds: list[Hold] = Field(default_factory=list)
     dead_air: list[Span] = Field(default_factory=list)
     overlaps: list[Overlap] = Field(default_factory=list)
+    takeovers_without_pause: list[Span] | None = Field(
+        None, description="mono only: the agent took the floor from the customer with no pause in the mix "
+                          "(a possible interruption; double talk cannot be measured on one channel)")
     disconnect_tone: list[ToneBurst] = Field(default_factory=list)
     music: dict[str, list[Span]] = Field(default_factory=dict, description="hold music per channel role")
     hangup_by: Speaker | None = None

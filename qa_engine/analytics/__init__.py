@@ -14,7 +14,7 @@ from qa_engine.analytics.frames import compute_frames
 from qa_engine.analytics.hangup import hangup_party
 from qa_engine.analytics.holds import find_dead_air, find_holds, find_music_holds, settle_silences, with_music_holds
 from qa_engine.analytics.music import music_spans
-from qa_engine.analytics.overlaps import find_overlaps
+from qa_engine.analytics.overlaps import find_overlaps, takeovers_without_pause
 from qa_engine.analytics.params import DEFAULT_PARAMS, AnalyticsParams
 from qa_engine.analytics.spans import merge, subtract
 from qa_engine.analytics.tones import count_rings, detect_tones, rings_from_call_record
@@ -65,7 +65,9 @@ def analyze_audio(
     if audio.sample_rate != 16000:
         raise ValueError("analyze_audio needs 16 kHz audio (decode_audio output)")
     if audio.mono is not None:
-        chan = _Channel("mono", audio.mono, params, run_vad=speech is None)
+        # The mix's own VAD (cheap: Silero has scored it for the music anyway) shows the pauses
+        # at changes of speaker, which the diarized speech per role hides.
+        chan = _Channel("mono", audio.mono, params, run_vad=True)
         channels = {"mono": chan}
         if speech is None:
             roles = {"mono": chan.speech}
@@ -102,6 +104,9 @@ def analyze_audio(
         agent_chan = role_signal["agent"]
         m.holds = find_holds(roles["agent"], roles["customer"], agent_chan.music, agent_chan.frames, params)
         m.overlaps = find_overlaps(roles["agent"], roles["customer"], params)
+        if audio.mono is not None:
+            m.takeovers_without_pause = takeovers_without_pause(roles["agent"], roles["customer"],
+                                                                channels["mono"].speech, params)
         talk = talk_metrics({r: roles[r] for r in ROLES})
         for r in ROLES:
             values = talk[r].model_dump() | voice_metrics(role_signal[r].samples, roles[r], params)

@@ -63,6 +63,9 @@ class AnalyticsParams:
     silence_over_floor_db: float = 12.0  # frames within this of the channel's noise floor count as silent
     # Overlaps
     overlap_min_s: float = 0.2  # shorter double talk is VAD padding / backchannel timing noise
+    takeover_pause_s: float = 0.2  # mono: a silence this long in the mix means the customer had stopped
+    takeover_window_s: float = 0.5  # …when it lies this close to where the diarization changes speaker
+    takeover_min_turn_s: float = 0.5  # shorter customer speech is a backchannel, not a turn to take over
     # Voice
     clip_level: float = 0.99
     pitch_fmin_hz: float = 65.0

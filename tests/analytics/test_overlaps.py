@@ -28,3 +28,42 @@ def test_overlap_interrupter_and_minimum_length():
     found = find_overlaps(agent, customer, AnalyticsParams(overlap_min_s=0.05))
     assert [o.interrupter for o in found] == ["customer", "customer"]
     assert find_overlaps([Span(start=2, end=6)], [Span(start=0, end=9)], AnalyticsParams())[0].interrupter == "agent"
+
+
+def _mono_takeovers(agent_start: float) -> list[Span]:
+    """A customer speaking 1.0–7.0 s and the agent from ``agent_start``, mixed on one channel,
+    with the diarization's answer (every moment to one speaker, the change where the agent starts)."""
+    call = Call(20.0)
+    call.say("customer", 1.0, 6.0)
+    call.say("agent", agent_start, 4.0)
+    diarized = {"customer": [Span(start=1.0, end=min(7.0, agent_start))],
+                "agent": [Span(start=agent_start, end=agent_start + 4.0)]}
+    m = analyze_audio(call.mono(), record(), speech=diarized)
+    assert m.overlaps == []  # one channel: double talk is invisible
+    return m.takeovers_without_pause
+
+
+def test_mono_agent_talking_over_the_customer_is_a_takeover_without_pause():
+    found = _mono_takeovers(5.0)  # the customer goes on to 7.0
+    assert len(found) == 1 and near(found[0].start, 5.0)
+
+
+def test_mono_agent_answering_after_a_pause_takes_over_with_one():
+    assert _mono_takeovers(7.8) == []
+
+
+def test_stereo_calls_leave_takeovers_unmeasured():
+    call = Call(20.0)
+    call.say("customer", 1.0, 6.0)
+    call.say("agent", 5.0, 4.0)
+    assert analyze_audio(call.roles(), record()).takeovers_without_pause is None
+
+
+def test_a_backchannel_inside_the_agents_talk_is_no_turn_to_take_over():
+    from qa_engine.analytics.overlaps import takeovers_without_pause
+
+    agent = [Span(start=1.0, end=5.0), Span(start=5.4, end=9.0)]
+    customer = [Span(start=5.0, end=5.4)]  # 嗯, with no pause around it
+    assert takeovers_without_pause(agent, customer, [Span(start=1.0, end=9.0)], AnalyticsParams()) == []
+    customer = [Span(start=3.0, end=5.4)]  # a real turn: the agent's 5.4 start took it over
+    assert len(takeovers_without_pause(agent, customer, [Span(start=1.0, end=9.0)], AnalyticsParams())) == 1

@@ -13,11 +13,12 @@ from qa_engine.rules.events import EVENT_ZH, Event
 from qa_engine.rules.operators.logic import dedup
 from qa_engine.types import Evidence, Overlap, Span
 
-_SPAN_ZH = {"dead_air": "静音", "overlaps": "抢话", "holds": "保持"}
+_SPAN_ZH = {"dead_air": "静音", "overlaps": "抢话", "holds": "保持", "takeovers_without_pause": "无停顿接话"}
+_SPEAKER_OF = {"takeovers_without_pause": "agent"}  # whose words a span of the source quotes
 
 
 class NoSpanArgs(Args):
-    source: Literal["dead_air", "overlaps", "holds"]
+    source: Literal["dead_air", "overlaps", "holds", "takeovers_without_pause"]
     min_s: float = Field(0.0, ge=0, description="count spans lasting at least this long")
     longer_than: float | None = Field(None, ge=0, description="count spans lasting strictly longer")
     interrupter: Literal["agent", "customer"] | None = None
@@ -25,6 +26,8 @@ class NoSpanArgs(Args):
     excuse_where: Any = Field(None, description="…when this expression holds for the event")
     label_zh: str = ""
     label_en: str = ""
+    found: Literal["fail", "na"] = Field(
+        "fail", description="the outcome when such spans exist: na where they only suggest a problem a human should check")
 
 
 @operator("no_span", NoSpanArgs)
@@ -46,20 +49,25 @@ def build_no_span(a: NoSpanArgs, compiler: Compiler, loc) -> Evaluator:
             for ev in view.events(a.excuse_event))
 
     def run(env: Env) -> Result:
-        bad = [s for s in getattr(env.view.ctx.metrics, a.source) if counts(s) and not excused(env.view, s)]
+        spans = getattr(env.view.ctx.metrics, a.source)
+        if spans is None:
+            return Result(None, [], f"未测量{label_zh}", f"{label_en} not measured")
+        bad = [s for s in spans if counts(s) and not excused(env.view, s)]
         if not bad:
             return Result(True, [], f"没有{label_zh}问题", f"no {label_en} issue")
         spans_zh = "、".join(f"{s.start:.1f}–{s.end:.1f}s（{s.end - s.start:.1f} 秒）" for s in bad)
         spans_en = ", ".join(f"{s.start:.1f}–{s.end:.1f}s ({s.end - s.start:.1f} s)" for s in bad)
-        return Result(False, [_span_with_words(env.view, s, label_zh) for s in bad], f"{len(bad)} 处{label_zh}：{spans_zh}",
+        evidence = [_span_with_words(env.view, s, label_zh, _SPEAKER_OF.get(a.source)) for s in bad]
+        return Result(False if a.found == "fail" else None, evidence, f"{len(bad)} 处{label_zh}：{spans_zh}",
                       f"{len(bad)} {label_en}: {spans_en}", {"count": len(bad)})
 
     return run
 
 
-def _span_with_words(view: CallView, span: Span, label: str) -> Evidence:
-    """An overlap quotes the interrupter's words; other spans say what and how long."""
-    who = span.interrupter if isinstance(span, Overlap) else None
+def _span_with_words(view: CallView, span: Span, label: str, speaker: str | None = None) -> Evidence:
+    """An overlap quotes the interrupter's words (a span of ``speaker``'s, that speaker's); other
+    spans say what and how long."""
+    who = span.interrupter if isinstance(span, Overlap) else speaker
     if who:
         words = [view.utts[i].text for i in view.by_speaker[who]
                  if view.utts[i].start < span.end and span.start < view.utts[i].end + 0.5]
