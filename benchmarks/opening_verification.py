@@ -38,7 +38,11 @@ from qa_engine.verify import call_verifier
 
 from corpora import DEMO, dev_corpora, opening_corpora  # benchmarks/corpora.py
 
-RULES = ("open.greeting_time_of_day", "open.brand_name", "open.agent_id", "open.offer_help", "close.thanks")
+RULES = ("open.greeting_time_of_day", "open.brand_name", "open.agent_id", "open.offer_help", "close.thanks",
+         "hold.thanks_after")
+# Agent turns per call asked whether they thank for waiting although the reference says they do not
+# (hold.thanks_after's audio check must not hear thanks that were never said).
+PROBES_PER_CALL = 4
 AUDIO = (".wav", ".mp3", ".m4a", ".flac", ".ogg")
 
 
@@ -88,7 +92,7 @@ def judge(ruleset, analysis, record, settings, verifier) -> dict[str, str]:
 # reported apart, as no transcriber or checker can be judged on them.
 BABBLE = {"Xiaomei", "Xiaowei", "Yina"}
 PART_RULE = {"greeting": "open.greeting_time_of_day", "brand": "open.brand_name", "work_number": "open.agent_id",
-             "offer_help": "open.offer_help", "thanks": "close.thanks"}
+             "offer_help": "open.offer_help", "thanks": "close.thanks", "hold_thanks": "hold.thanks_after"}
 
 
 @dataclass
@@ -97,6 +101,7 @@ class Tally:
     deltas: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     rows: list[dict] = field(default_factory=list)
     answer_errors: list[tuple[float, float]] = field(default_factory=list)
+    thanks_probes: Counter = field(default_factory=Counter)  # verified / not, on turns without thanks
     pipeline_s: float = 0.0
     verify_s: float = 0.0
 
@@ -121,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         report(name, table, tally.pipeline_s, tally.verify_s, settings)
     report_deltas(tally.deltas)
     report_answers([e for e in tally.answer_errors if e is not None])
+    probes = tally.thanks_probes
+    print(f"\nthanks for waiting asked of {sum(probes.values())} agent turns whose reference has none: "
+          f"{probes[True]} verified (false passes), {probes[False]} not")
     if args.json:
         args.json.write_text(json.dumps(tally.rows, ensure_ascii=False, indent=1))
     return 0
@@ -162,9 +170,30 @@ def run_call(ref_path: Path, cache: Path | None, settings, model, ruleset, tally
             if verified.get(rule) != expected[rule]:
                 print(f"  miss {audio.name} [{kind}] {rule}: expected {expected[rule]}, text {text.get(rule)}, "
                       f"verified {verified.get(rule)} (voice {voice})", flush=True)
+        if kind == "real":
+            probe_thanks(analysis, ref, verifier, ruleset.lists["hold_thanks"].phrases, tally)
         tally.rows.append({"call": audio.name, "voice": voice, "kind": kind, "expected": expected, "text": text,
                            "verified": verified, "checks": [c.model_dump() for c in verifier.checks]})
     print(f"{audio.name}: done", flush=True)
+
+
+def probe_thanks(analysis, ref: dict, verifier, phrases, tally: Tally) -> None:
+    """Ask the audio whether agent turns thank for waiting where the reference says nothing like it
+    (no 谢, 等 or 久 in the reference lines the turn overlaps): each verified one is a false pass."""
+    asked = 0
+    for turn in [u for u in analysis.transcript if u.speaker == "agent"][1:]:
+        said = "".join(r["text"] for r in ref.get("transcript", [])
+                       if r["speaker"] == "agent" and r["start"] < turn.end and turn.start < r["end"])
+        if not said or any(ch in said for ch in "谢等久"):
+            continue
+        check = verifier.check(turn, "hold_thanks", phrases, [""])
+        tally.thanks_probes[check.verified] += 1
+        if check.verified:
+            print(f"  false thanks {turn.start:.1f}s: heard {turn.text!r}, said {said!r}, {check.expected} "
+                  f"{check.expected_score:.1f} vs {check.rival_score:.1f}", flush=True)
+        asked += 1
+        if asked == PROBES_PER_CALL:
+            return
 
 
 def answer_error(analysis, truth: dict) -> tuple[float, float] | None:

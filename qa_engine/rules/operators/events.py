@@ -100,8 +100,12 @@ def build_for_each(a: ForEachArgs, compiler: Compiler, loc) -> Evaluator:
         passed = [r for _, r in results if r.value]
         if not passed:
             return Result(None, [], _per_event_zh(results, label), _per_event_en(results, kind))
-        return Result(True, dedup([e for r in passed for e in r.evidence]), f"{len(passed)} 次{label}均符合要求",
-                      f"all {len(passed)} {kind}(s) comply", {"count": len(passed)})
+        # A pass the audio had to confirm says so, with the scores, as the opening rules do.
+        heard = [(ev, r) for ev, r in results if r.value and any(e.audio_check for e in r.evidence)]
+        zh, en = f"{len(passed)} 次{label}均符合要求", f"all {len(passed)} {kind}(s) comply"
+        if heard:
+            zh, en = f"{zh}；{_per_event_zh(heard, label)}", f"{en}; {_per_event_en(heard, kind)}"
+        return Result(True, dedup([e for r in passed for e in r.evidence]), zh, en, {"count": len(passed)})
 
     return run
 
