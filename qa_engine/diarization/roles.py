@@ -236,7 +236,13 @@ def _role(roles: RoleAssignment, label: str | None) -> Speaker:
 def _join(words: Sequence[WordLike]) -> str:
     text = "".join(w.text for w in words)
     # Whisper puts a space before Latin words; keep those, drop spaces between Chinese tokens.
-    return re.sub(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])", "", text).strip()
+    text = re.sub(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])", "", text).strip()
+    # A run split off at a change of speaker may begin with the comma that closed the other
+    # party's words (，您好): an utterance starts with a word.
+    return text.lstrip(_LEADING_PUNCTUATION)
+
+
+_LEADING_PUNCTUATION = "，,。.、；;：:！!？? "
 
 
 def assign_speakers(segments: Sequence[SegmentLike], diarization: Diarization, roles: RoleAssignment,

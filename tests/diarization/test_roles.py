@@ -172,3 +172,12 @@ def test_a_caller_asking_for_the_hotel_first_is_not_taken_for_the_agent():
     roles = assign_roles(diar, segs, INBOUND)
     assert roles.agent_label == "S1" and "brand" in roles.reason
     assert greeting_span(segs).start == 9.8
+
+
+def test_an_utterance_split_off_at_a_change_of_speaker_does_not_begin_with_a_comma():
+    diar = Diarization(backend="test", turns=[Turn(start=0, end=2.0, speaker="S0"), Turn(start=2.1, end=4.0, speaker="S1")])
+    words = [Word(start=0.2, end=1.9, text="请问有什么可以帮您"), Word(start=2.1, end=2.2, text="，"),
+             Word(start=2.2, end=3.6, text="您好，我想订房")]
+    roles = assign_roles(diar, [Seg(0.2, 1.9, "请问有什么可以帮您"), Seg(2.1, 3.6, "，您好，我想订房")], INBOUND)
+    utts = assign_speakers([Seg(0.2, 3.6, "请问有什么可以帮您，您好，我想订房", words)], diar, roles)
+    assert [(u.speaker, u.text) for u in utts] == [("agent", "请问有什么可以帮您"), ("customer", "您好，我想订房")]
