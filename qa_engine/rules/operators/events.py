@@ -15,6 +15,7 @@ from qa_engine.types import Evidence, Overlap, Span
 
 _SPAN_ZH = {"dead_air": "静音", "overlaps": "抢话", "holds": "保持", "takeovers_without_pause": "无停顿接话"}
 _SPEAKER_OF = {"takeovers_without_pause": "agent"}  # whose words a span of the source quotes
+_MOMENTS = {"takeovers_without_pause"}  # sources whose spans mark a moment (reported by start time)
 
 
 class NoSpanArgs(Args):
@@ -55,8 +56,11 @@ def build_no_span(a: NoSpanArgs, compiler: Compiler, loc) -> Evaluator:
         bad = [s for s in spans if counts(s) and not excused(env.view, s)]
         if not bad:
             return Result(True, [], f"没有{label_zh}问题", f"no {label_en} issue")
-        spans_zh = "、".join(f"{s.start:.1f}–{s.end:.1f}s（{s.end - s.start:.1f} 秒）" for s in bad)
-        spans_en = ", ".join(f"{s.start:.1f}–{s.end:.1f}s ({s.end - s.start:.1f} s)" for s in bad)
+        if a.source in _MOMENTS:  # a moment, not a measured stretch: its time alone
+            spans_zh = spans_en = ", ".join(f"{s.start:.1f}s" for s in bad)
+        else:
+            spans_zh = "、".join(f"{s.start:.1f}–{s.end:.1f}s（{s.end - s.start:.1f} 秒）" for s in bad)
+            spans_en = ", ".join(f"{s.start:.1f}–{s.end:.1f}s ({s.end - s.start:.1f} s)" for s in bad)
         evidence = [_span_with_words(env.view, s, label_zh, _SPEAKER_OF.get(a.source)) for s in bad]
         return Result(False if a.found == "fail" else None, evidence, f"{len(bad)} 处{label_zh}：{spans_zh}",
                       f"{len(bad)} {label_en}: {spans_en}", {"count": len(bad)})
