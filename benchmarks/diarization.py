@@ -249,7 +249,7 @@ def voiced_spans(channel: np.ndarray, sr: int, lines: list[tuple[float, float]])
     A dev call's truth spans are whole lines, start to end: the pauses an agent makes inside a line
     (0.4–1.2 s, ``|`` in the scripts) count as speech there, so every diarizer "misses" them. This
     finds the speech from the party's own clean channel (an energy threshold between the channel's
-    noise floor and its speech level, 20 ms frames), independently of the product's VAD.
+    noise floor and its speech level, 10 ms frames), independently of the product's VAD.
     """
     hop = sr // 100
     frames = channel[: channel.size // hop * hop].reshape(-1, hop)

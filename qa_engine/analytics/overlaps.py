@@ -35,19 +35,25 @@ def takeovers_without_pause(agent: list[Span], customer: list[Span], speech: lis
     嗯 or 对 inside the agent's talk) is no floor to take. Returned: the first second of each
     unpaused agent turn.
     """
-    agent = merge(agent)
+    agent = [a for a in merge(agent) if a.duration >= params.takeover_min_turn_s]
     customer = [c for c in merge(customer) if c.duration >= params.takeover_min_turn_s]
+    # No VAD speech (nothing measured) leaves no silence: every takeover is listed, never passed.
     silences = _gaps(merge(speech), params.takeover_pause_s)
     out: list[Span] = []
     for i, a in enumerate(agent):
         before = [c for c in customer if c.start < a.start]
         if not before or (i and agent[i - 1].end > before[-1].end):
             continue  # the agent spoke first, or last: nothing was taken from the customer
-        change = min(before[-1].end, a.start)
-        lo, hi = change - params.takeover_window_s, a.start + params.takeover_window_s
-        if not any(g.start < hi and lo < g.end for g in silences):
+        if not any(_opens(g, min(before[-1].end, a.start), a.start, params.takeover_window_s) for g in silences):
             out.append(Span(start=a.start, end=min(a.end, a.start + 1.0)))
     return out
+
+
+def _opens(silence: Span, change: float, agent_start: float, window: float) -> bool:
+    """The agent began out of this silence: it ends where the agent starts (within ``window``),
+    between the customer's last speech and that start. A pause the agent makes after cutting in,
+    or one inside the customer's sentence well before, does not count."""
+    return change - window <= silence.end <= agent_start + window and silence.start <= agent_start
 
 
 def _gaps(speech: list[Span], min_s: float) -> list[Span]:

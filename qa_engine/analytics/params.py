@@ -63,9 +63,11 @@ class AnalyticsParams:
     silence_over_floor_db: float = 12.0  # frames within this of the channel's noise floor count as silent
     # Overlaps
     overlap_min_s: float = 0.2  # shorter double talk is VAD padding / backchannel timing noise
-    takeover_pause_s: float = 0.2  # mono: a silence this long in the mix means the customer had stopped
+    # mono: a silence this long in the mix means the customer had stopped (the VAD bridges pauses under
+    # 0.3 s and pads speech by 60 ms, so the shortest pause it leaves is about 0.2 s)
+    takeover_pause_s: float = 0.2
     takeover_window_s: float = 0.5  # …when it lies this close to where the diarization changes speaker
-    takeover_min_turn_s: float = 0.5  # shorter customer speech is a backchannel, not a turn to take over
+    takeover_min_turn_s: float = 0.5  # shorter speech (嗯, 对) is a backchannel, not a turn taken or to take
     # Voice
     clip_level: float = 0.99
     pitch_fmin_hz: float = 65.0

@@ -237,9 +237,7 @@ def _join(words: Sequence[WordLike]) -> str:
     text = "".join(w.text for w in words)
     # Whisper puts a space before Latin words; keep those, drop spaces between Chinese tokens.
     text = re.sub(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])", "", text).strip()
-    # A run split off at a change of speaker may begin with the comma that closed the other
-    # party's words (，您好): an utterance starts with a word.
-    return text.lstrip(_LEADING_PUNCTUATION)
+    return text.lstrip(_LEADING_PUNCTUATION)  # a word that carries the comma before it: 「，您好」
 
 
 _LEADING_PUNCTUATION = "，,。.、；;：:！!？? "
@@ -263,6 +261,12 @@ def assign_speakers(segments: Sequence[SegmentLike], diarization: Diarization, r
         runs = _runs(seg.words, lambda w: _role(roles, _label_at(diarization.turns, w.start, w.end)))
         runs = _absorb_short_runs(runs, min_run_s)
         for speaker, words in runs:
+            # A run split off at a change of speaker may begin with the comma that closed the other
+            # party's words (，您好): an utterance starts with a word.
+            while words and not words[0].text.strip(_LEADING_PUNCTUATION):
+                words = words[1:]
+            if not words:
+                continue
             out.append(Utterance(speaker=speaker, start=words[0].start, end=words[-1].end, text=_join(words),
                                  words=[Word(start=w.start, end=w.end, text=w.text,
                                              probability=getattr(w, "probability", 1.0)) for w in words]))

@@ -100,7 +100,7 @@ class TransferEvents(Strict):
 class HoldEvents(Strict):
     # An agent turn matching one of these lists asks the customer to wait: the silence after it is
     # a hold (kind silence), not dead air.
-    request_lists: list[str] = ["hold_request", "hold_reason", "hold_time_estimate"]
+    request_lists: list[str] = ["hold_request", "hold_lookup", "hold_time_estimate"]
 
 
 class EventsDef(Strict):

@@ -67,3 +67,24 @@ def test_a_backchannel_inside_the_agents_talk_is_no_turn_to_take_over():
     assert takeovers_without_pause(agent, customer, [Span(start=1.0, end=9.0)], AnalyticsParams()) == []
     customer = [Span(start=3.0, end=5.4)]  # a real turn: the agent's 5.4 start took it over
     assert len(takeovers_without_pause(agent, customer, [Span(start=1.0, end=9.0)], AnalyticsParams())) == 1
+
+
+def test_a_pause_the_agent_makes_after_cutting_in_does_not_clear_the_takeover():
+    from qa_engine.analytics.overlaps import takeovers_without_pause
+
+    # The customer speaks 1.0-7.0 s; the agent cuts in at 5.0 (diarized change at 6.0), says 不是,
+    # pauses 6.2-6.5 and goes on: the only silence comes after the agent began.
+    agent, customer = [Span(start=6.0, end=10.0)], [Span(start=1.0, end=6.0)]
+    mix = [Span(start=1.0, end=6.2), Span(start=6.5, end=10.0)]
+    assert len(takeovers_without_pause(agent, customer, mix, AnalyticsParams())) == 1
+    # the same turn begun out of a silence of 0.6 s passes
+    mix = [Span(start=1.0, end=5.4), Span(start=6.0, end=10.0)]
+    agent, customer = [Span(start=6.0, end=10.0)], [Span(start=1.0, end=5.4)]
+    assert takeovers_without_pause(agent, customer, mix, AnalyticsParams()) == []
+
+
+def test_an_agents_backchannel_inside_the_customers_talk_is_no_takeover():
+    from qa_engine.analytics.overlaps import takeovers_without_pause
+
+    agent, customer = [Span(start=6.0, end=6.3)], [Span(start=1.0, end=6.0), Span(start=6.3, end=9.0)]
+    assert takeovers_without_pause(agent, customer, [Span(start=1.0, end=9.0)], AnalyticsParams()) == []

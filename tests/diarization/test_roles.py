@@ -181,3 +181,4 @@ def test_an_utterance_split_off_at_a_change_of_speaker_does_not_begin_with_a_com
     roles = assign_roles(diar, [Seg(0.2, 1.9, "请问有什么可以帮您"), Seg(2.1, 3.6, "，您好，我想订房")], INBOUND)
     utts = assign_speakers([Seg(0.2, 3.6, "请问有什么可以帮您，您好，我想订房", words)], diar, roles)
     assert [(u.speaker, u.text) for u in utts] == [("agent", "请问有什么可以帮您"), ("customer", "您好，我想订房")]
+    assert utts[1].start == 2.2 and utts[1].words[0].text == "您好，我想订房"  # the comma's word left out too

@@ -68,5 +68,6 @@ def test_everyday_requests_to_wait_count_and_plain_answers_do_not(ruleset):
     """A silence after any of these is a hold, not dead air (rules/ruleset.yaml events.hold)."""
     for said in ("您稍微等一下，我问问同事。", "您先别挂，我帮您查看一下。", "请您耐心等候，我联系一下前台。"):
         assert ruleset.asks_to_wait(said), said
-    for said in ("好的，房间已经为您预订好了。", "早餐是七点到十点。"):
+    for said in ("好的，房间已经为您预订好了。", "早餐是七点到十点。", "您可以直接联系一下前台。",
+                 "房间还要等一会儿才能打扫好。", "感谢您的耐心等候，查到了。", "我们会安排工程部去处理。"):
         assert not ruleset.asks_to_wait(said), said

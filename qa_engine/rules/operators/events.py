@@ -57,7 +57,7 @@ def build_no_span(a: NoSpanArgs, compiler: Compiler, loc) -> Evaluator:
         if not bad:
             return Result(True, [], f"没有{label_zh}问题", f"no {label_en} issue")
         if a.source in _MOMENTS:  # a moment, not a measured stretch: its time alone
-            spans_zh = spans_en = ", ".join(f"{s.start:.1f}s" for s in bad)
+            spans_zh, spans_en = "、".join(f"{s.start:.1f}s" for s in bad), ", ".join(f"{s.start:.1f}s" for s in bad)
         else:
             spans_zh = "、".join(f"{s.start:.1f}–{s.end:.1f}s（{s.end - s.start:.1f} 秒）" for s in bad)
             spans_en = ", ".join(f"{s.start:.1f}–{s.end:.1f}s ({s.end - s.start:.1f} s)" for s in bad)
