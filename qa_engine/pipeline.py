@@ -32,6 +32,10 @@ def analyze_call(path: Path | str, settings: Settings, *, model=None, ruleset: R
     record = record or load_call_record(path, settings)
     audio = decode_audio(path, settings)
     roles = split_roles(audio, record.agent_channel, path)
+    if roles.mono is not None and record.agent_channel != "mono":
+        # A one-channel file is a mono call whatever channel the record names (often a default):
+        # the rules that depend on it (talk.no_interrupt) must judge it as one.
+        record = record.model_copy(update={"agent_channel": "mono"})
     model = model if model is not None else load_model(settings)
     ruleset = ruleset or load_ruleset(settings.rules_dir)
     hotwords = asr_hotwords(ruleset, settings)

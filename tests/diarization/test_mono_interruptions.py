@@ -16,13 +16,15 @@ from tests.diarization.test_mono_pipeline import analyze_mono, write_mono_mix
 pytestmark = pytest.mark.slow
 
 
-def _no_interrupt(call: str, folder):
-    analysis = analyze_mono(write_mono_mix(call, folder))
+def _no_interrupt(call: str, folder, agent_channel: str = "mono"):
+    analysis = analyze_mono(write_mono_mix(call, folder, agent_channel))
+    assert analysis.call_record["agent_channel"] == "mono"  # what the recording is, whatever the sidecar said
     return next(f for f in analysis.findings if f.rule_id == "talk.no_interrupt")
 
 
-def test_an_interruption_on_a_mono_mix_is_listed_for_a_human_not_passed(tmp_path):
-    finding = _no_interrupt("call05_noise_complaint_taboo_interrupt", tmp_path)
+@pytest.mark.parametrize("sidecar", ["mono", "left"])  # a one-channel file whose record names a channel
+def test_an_interruption_on_a_mono_mix_is_listed_for_a_human_not_passed(tmp_path, sidecar):
+    finding = _no_interrupt("call05_noise_complaint_taboo_interrupt", tmp_path, sidecar)
     assert finding.outcome == "n/a", finding.message
     assert "单声道无法确认" in finding.message
     assert any(e.speaker == "agent" and 22.5 <= e.start <= 25.0 for e in finding.evidence), finding.evidence

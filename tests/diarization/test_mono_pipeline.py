@@ -38,15 +38,15 @@ DIARIZATION_RULES = ("open.answer_within_3_rings", "hold.notice", "hold.thanks_a
                      "talk.speech_rate", "talk.volume", "close.customer_hangs_up_first")
 
 
-def write_mono_mix(call: str, folder):
-    """The demo call's two channels summed into one 8 kHz WAV, its sidecar saying ``mono``."""
+def write_mono_mix(call: str, folder, agent_channel: str = "mono"):
+    """The demo call's two channels summed into one 8 kHz WAV, its sidecar naming ``agent_channel``."""
     import soundfile as sf
 
     data, rate = sf.read(SAMPLES / f"{call}.wav", dtype="float32", always_2d=True)
     assert data.shape[1] == 2 and rate == 8000
     sf.write(folder / f"{call}.wav", np.clip(data[:, 0] + data[:, 1], -1, 1), rate, subtype="PCM_16")
     record = json.loads((SAMPLES / f"{call}.json").read_text(encoding="utf-8"))
-    record["agent_channel"] = "mono"
+    record["agent_channel"] = agent_channel
     (folder / f"{call}.json").write_text(json.dumps(record), encoding="utf-8")
     shutil.copy(SAMPLES / f"{call}.ref.json", folder / f"{call}.ref.json")
     return folder / f"{call}.wav"
