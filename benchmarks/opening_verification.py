@@ -178,13 +178,14 @@ def run_call(ref_path: Path, cache: Path | None, settings, model, ruleset, tally
 
 
 def probe_thanks(analysis, ref: dict, verifier, phrases, tally: Tally) -> None:
-    """Ask the audio whether agent turns thank for waiting where the reference says nothing like it
-    (no 谢, 等 or 久 in the reference lines the turn overlaps): each verified one is a false pass."""
+    """Ask the audio whether agent turns thank for waiting where the reference says no thanks (no 谢
+    or 久 in the reference lines the turn overlaps; a request to wait, 请您稍等, is asked too, being
+    the nearest in sound): each verified one is a false pass."""
     asked = 0
     for turn in [u for u in analysis.transcript if u.speaker == "agent"][1:]:
         said = "".join(r["text"] for r in ref.get("transcript", [])
                        if r["speaker"] == "agent" and r["start"] < turn.end and turn.start < r["end"])
-        if not said or any(ch in said for ch in "谢等久"):
+        if not said or any(ch in said for ch in "谢久"):
             continue
         check = verifier.check(turn, "hold_thanks", phrases, [""])
         tally.thanks_probes[check.verified] += 1
