@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from qa_engine.asr.model import load_model
 from qa_engine.audio import decode_audio, split_roles
 from qa_engine.callrecord import load_call_record, local_start
-from qa_engine.config import REPO_ROOT, Settings
+from qa_engine.config import REPO_ROOT
 from qa_engine.pipeline import analyze_call
 from qa_engine.rules import CallContext, evaluate, load_ruleset
 from qa_engine.verify import call_verifier
@@ -22,44 +21,34 @@ pytestmark = pytest.mark.slow
 SAMPLES = REPO_ROOT / "audio_samples"
 
 
-@pytest.fixture(scope="module")
-def settings() -> Settings:
-    return Settings(data_dir=REPO_ROOT / "data", rules_dir=REPO_ROOT / "rules")
-
-
-@pytest.fixture(scope="module")
-def model(settings):
-    return load_model(settings)
-
-
-def thanks_after_hold(call: str, settings, model, garble: tuple[str, str] | None = None):
+def thanks_after_hold(call: str, real_settings, real_model, garble: tuple[str, str] | None = None):
     """``hold.thanks_after`` judged with the audio verifier, the first agent turn after the hold
     rewritten by ``garble`` (heard text, what to put instead) when given."""
     path = SAMPLES / call
-    analysis = analyze_call(path, settings, model=model)
+    analysis = analyze_call(path, real_settings, model=real_model)
     hold = analysis.metrics.holds[0]
     transcript = list(analysis.transcript)
     if garble:
         i = next(i for i, u in enumerate(transcript) if u.speaker == "agent" and u.start >= hold.end - 0.5)
         assert garble[0] in transcript[i].text, transcript[i].text
         transcript[i] = transcript[i].model_copy(update={"text": transcript[i].text.replace(*garble), "words": []})
-    record = load_call_record(path, settings)
-    roles = split_roles(decode_audio(path, settings), record.agent_channel, path)
+    record = load_call_record(path, real_settings)
+    roles = split_roles(decode_audio(path, real_settings), record.agent_channel, path)
     ctx = CallContext(transcript=transcript, metrics=analysis.metrics, record=record,
-                      local_start=local_start(record, settings.timezone), verifier=call_verifier(model, roles, settings))
-    return next(f for f in evaluate(load_ruleset(settings.rules_dir), ctx) if f.rule_id == "hold.thanks_after")
+                      local_start=local_start(record, real_settings.timezone), verifier=call_verifier(real_model, roles, real_settings))
+    return next(f for f in evaluate(load_ruleset(real_settings.rules_dir), ctx) if f.rule_id == "hold.thanks_after")
 
 
-def test_a_garbled_thanks_after_the_hold_passes_on_the_audio(settings, model):
-    finding = thanks_after_hold("call01_booking_vip_compliant.wav", settings, model, garble=("感谢您的耐心等待", "在心里的耐性等在"))
+def test_a_garbled_thanks_after_the_hold_passes_on_the_audio(real_settings, real_model):
+    finding = thanks_after_hold("call01_booking_vip_compliant.wav", real_settings, real_model, garble=("感谢您的耐心等待", "在心里的耐性等在"))
     assert finding.outcome == "pass", finding.message
     assert "音频核对" in finding.message
     check = next(e.audio_check for e in finding.evidence if e.audio_check)
     assert check.verified and check.part == "hold_thanks"
 
 
-def test_no_thanks_after_the_hold_still_fails_with_the_audio_asked(settings, model):
-    finding = thanks_after_hold("call07_conference_unannounced_hold.wav", settings, model)
+def test_no_thanks_after_the_hold_still_fails_with_the_audio_asked(real_settings, real_model):
+    finding = thanks_after_hold("call07_conference_unannounced_hold.wav", real_settings, real_model)
     assert finding.outcome == "fail", finding.message
     check = next(e.audio_check for e in finding.evidence if e.audio_check)
     assert not check.verified
