@@ -83,5 +83,19 @@ class CallView:
         return self._events[kind]
 
     def _transfers(self) -> list[E.Event]:
-        cues = [i for i in self.by_speaker["agent"] if self.found(i, self.transfer.list)]
-        return E.transfers(self.utts, cues, self.transfer.merge_within_utterances)
+        cues = {i for i in self.by_speaker["agent"] if self.found(i, self.transfer.list)}
+        cues.update(self._confirmed_offers())
+        return E.transfers(self.utts, sorted(cues), self.transfer.merge_within_utterances)
+
+    def _confirmed_offers(self) -> list[int]:
+        """Agent turns a customer's next turn answers as a transfer offer (好，你转吧): the agent's
+        long offer is what the recogniser garbles, the customer's short answer usually survives."""
+        if not self.transfer.confirm_list:
+            return []
+        offers = []
+        for i in self.by_speaker["customer"]:
+            if self.found(i, self.transfer.confirm_list):
+                before = [j for j in self.by_speaker["agent"] if j < i]
+                if before:
+                    offers.append(before[-1])
+        return offers

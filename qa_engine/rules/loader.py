@@ -237,6 +237,8 @@ def _check_scorecard(path: Path, text: str, scorecard: ScorecardFile, rule_ids: 
 
 def _check_events(rules_dir: Path, ruleset: RulesetFile, lists: dict, errors: list[RuleError]) -> None:
     named = [("events.transfer.list", ruleset.events.transfer.list)]
+    if ruleset.events.transfer.confirm_list:
+        named.append(("events.transfer.confirm_list", ruleset.events.transfer.confirm_list))
     named += [("events.hold.request_lists", list_id) for list_id in ruleset.events.hold.request_lists]
     for where, list_id in named:
         if list_id not in lists:

@@ -94,6 +94,9 @@ class ScorecardFile(Strict):
 
 class TransferEvents(Strict):
     list: str = "transfer_cue"
+    # A customer turn with one of these phrases (你转吧) answers a transfer offer: the agent turn
+    # before it announces a transfer even when the recogniser lost the agent's words. None: off.
+    confirm_list: str | None = None
     merge_within_utterances: int = Field(3, ge=0)
 
 

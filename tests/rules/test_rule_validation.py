@@ -100,6 +100,13 @@ def test_unknown_list_and_unknown_param(rules_copy):
     assert "unknown parameter '$max_hold'" in problems
 
 
+def test_unknown_event_list_is_named(rules_copy):
+    _replace(rules_copy / "ruleset.yaml", "confirm_list: transfer_confirm", "confirm_list: transfer_confirms")
+    err = _only_error(rules_copy)
+    assert err.problem == "events.transfer.confirm_list: unknown list 'transfer_confirms'"
+    assert err.file.endswith("ruleset.yaml")
+
+
 def test_scorecard_must_name_existing_rules(rules_copy):
     path = rules_copy / "scorecard.yaml"
     _replace(path, "      close.thanks: 5", "      close.thanks: 5\n      close.goodbye: 1")
