@@ -71,3 +71,12 @@ def test_everyday_requests_to_wait_count_and_plain_answers_do_not(ruleset):
     for said in ("好的，房间已经为您预订好了。", "早餐是七点到十点。", "您可以直接联系一下前台。",
                  "房间还要等一会儿才能打扫好。", "感谢您的耐心等候，查到了。", "我们会安排工程部去处理。"):
         assert not ruleset.asks_to_wait(said), said
+
+
+def test_requests_to_wait_in_other_words_count_and_look_alikes_do_not(ruleset):
+    """Wordings of benchmarks/wordings/battery.yaml the lists missed (ruleset 2026.12.12)."""
+    for said in ("稍等啊，我帮您看看。", "您先拿着电话别挂啊，我这就去找值班经理问一问。",
+                 "这个我得去财务那边确认，您先在线上等一下好不好？", "等一下哦，我帮您翻一下记录。"):
+        assert ruleset.asks_to_wait(said), said
+    for said in ("我们这边处理好以后会给您回电话，您先挂了吧，不用在线等。", "您到了酒店以后在大堂稍等，司机会过来接您。"):
+        assert not ruleset.asks_to_wait(said), said
