@@ -1,0 +1,39 @@
+"""The phrase lists keep recognising the held-out wordings they were widened on
+(benchmarks/wordings/battery.yaml, written without reading the lists), and the look-alikes of the
+steps where a false match costs most stay unmatched: a taboo phrase zeroes the call, a request to
+wait turns dead air into a hold, a transfer cue creates a transfer to be judged."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from qa_engine.config import REPO_ROOT
+from qa_engine.rules import text as T
+
+BATTERY = yaml.safe_load((REPO_ROOT / "benchmarks" / "wordings" / "battery.yaml").read_text(encoding="utf-8"))["steps"]
+LISTS = {"hold_reason": ["hold_reason"], "hold_consent": ["hold_consent"], "hold_time_estimate": ["hold_time_estimate"],
+         "transfer_reason": ["transfer_reason"], "name_request": ["name_request"], "hold_thanks": ["hold_thanks"], "transfer_cue": ["transfer_cue"],
+         "anything_else": ["anything_else"], "thanks_inbound": ["thanks_inbound"],
+         "thanks_outbound": ["thanks_outbound"], "offer_help": ["offer_help"], "banned_phrases": ["banned_phrases"],
+         "transfer_confirm": ["customer_consent"]}
+NO_FALSE_MATCH = ("hold_thanks", "transfer_cue", "thanks_inbound", "thanks_outbound", "banned_phrases")
+
+
+def _recognised(ruleset, step: str, text: str) -> bool:
+    if step == "hold_request":
+        return ruleset.asks_to_wait(text)
+    found = ruleset.index.match(T.text_views(text))
+    return any(found.get(list_id) for list_id in LISTS[step])
+
+
+@pytest.mark.parametrize("step", ["hold_request", *LISTS])
+def test_every_wording_of_the_step_is_recognised(ruleset, step):
+    missed = [t for t in BATTERY[step]["positives"] if not _recognised(ruleset, step, t)]
+    assert not missed
+
+
+@pytest.mark.parametrize("step", ["hold_request", *NO_FALSE_MATCH])
+def test_look_alikes_are_not_taken_for_the_step(ruleset, step):
+    wrong = [t for t in BATTERY[step]["negatives"] if _recognised(ruleset, step, t)]
+    assert not wrong
