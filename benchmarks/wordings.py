@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     rs = load_ruleset(args.rules)
     steps = yaml.safe_load(args.battery.read_text(encoding="utf-8"))["steps"]
-    print(f"rule set {rs.version}, battery {args.battery.relative_to(REPO)}")
+    print(f"rule set {rs.version}, battery {args.battery}")
     print(f"{'step':20} {'recall':>14} {'false matches':>15}")
     totals = [0, 0, 0, 0]
     for step, cases in steps.items():

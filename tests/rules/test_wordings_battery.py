@@ -1,5 +1,6 @@
 """The phrase lists keep recognising the held-out wordings they were widened on
-(benchmarks/wordings/battery.yaml, written without reading the lists), and the look-alikes of the
+(benchmarks/wordings/battery.yaml and battery2.yaml, each written without reading the lists;
+battery3.yaml stays a held-out measure and is not asserted here), and the look-alikes of the
 steps where a false match costs most stay unmatched: a taboo phrase zeroes the call, a request to
 wait turns dead air into a hold, a transfer cue creates a transfer to be judged."""
 
@@ -11,12 +12,15 @@ import yaml
 from qa_engine.config import REPO_ROOT
 from qa_engine.rules import text as T
 
-BATTERY = yaml.safe_load((REPO_ROOT / "benchmarks" / "wordings" / "battery.yaml").read_text(encoding="utf-8"))["steps"]
+BATTERIES = {name: yaml.safe_load((REPO_ROOT / "benchmarks" / "wordings" / f"{name}.yaml").read_text(encoding="utf-8"))["steps"]
+             for name in ("battery", "battery2")}
 LISTS = {"hold_reason": ["hold_reason"], "hold_consent": ["hold_consent"], "hold_time_estimate": ["hold_time_estimate"],
          "transfer_reason": ["transfer_reason"], "name_request": ["name_request"], "hold_thanks": ["hold_thanks"], "transfer_cue": ["transfer_cue"],
          "anything_else": ["anything_else"], "thanks_inbound": ["thanks_inbound"],
          "thanks_outbound": ["thanks_outbound"], "offer_help": ["offer_help"], "banned_phrases": ["banned_phrases"],
          "transfer_confirm": ["customer_consent"]}
+# Left out on purpose: 接到 (直接到前台 sounds the same) and 明天再打 (also polite advice when a desk is closed).
+DELIBERATELY_MISSED = {"那我帮您接到客房部哈。", "现在下班了，明天再打。"}
 NO_FALSE_MATCH = ("hold_thanks", "transfer_cue", "thanks_inbound", "thanks_outbound", "banned_phrases")
 
 
@@ -27,13 +31,15 @@ def _recognised(ruleset, step: str, text: str) -> bool:
     return any(found.get(list_id) for list_id in LISTS[step])
 
 
+@pytest.mark.parametrize("battery", BATTERIES)
 @pytest.mark.parametrize("step", ["hold_request", *LISTS])
-def test_every_wording_of_the_step_is_recognised(ruleset, step):
-    missed = [t for t in BATTERY[step]["positives"] if not _recognised(ruleset, step, t)]
+def test_every_wording_of_the_step_is_recognised(ruleset, battery, step):
+    missed = [t for t in BATTERIES[battery][step]["positives"] if not _recognised(ruleset, step, t) and t not in DELIBERATELY_MISSED]
     assert not missed
 
 
+@pytest.mark.parametrize("battery", BATTERIES)
 @pytest.mark.parametrize("step", ["hold_request", *NO_FALSE_MATCH])
-def test_look_alikes_are_not_taken_for_the_step(ruleset, step):
-    wrong = [t for t in BATTERY[step]["negatives"] if _recognised(ruleset, step, t)]
+def test_look_alikes_are_not_taken_for_the_step(ruleset, battery, step):
+    wrong = [t for t in BATTERIES[battery][step]["negatives"] if _recognised(ruleset, step, t)]
     assert not wrong
