@@ -1,6 +1,6 @@
 """The phrase lists keep recognising the held-out wordings they were widened on
-(benchmarks/wordings/battery.yaml and battery2.yaml, each written without reading the lists;
-battery3.yaml stays a held-out measure and is not asserted here), and the look-alikes of the
+(benchmarks/wordings/battery.yaml to battery3.yaml, each written without reading the lists, each
+measured before the lists were widened on it; battery4.yaml stays a held-out measure, not asserted here), and the look-alikes of the
 steps where a false match costs most stay unmatched: a taboo phrase zeroes the call, a request to
 wait turns dead air into a hold, a transfer cue creates a transfer to be judged."""
 
@@ -13,14 +13,16 @@ from qa_engine.config import REPO_ROOT
 from qa_engine.rules import text as T
 
 BATTERIES = {name: yaml.safe_load((REPO_ROOT / "benchmarks" / "wordings" / f"{name}.yaml").read_text(encoding="utf-8"))["steps"]
-             for name in ("battery", "battery2")}
+             for name in ("battery", "battery2", "battery3")}
 LISTS = {"hold_reason": ["hold_reason"], "hold_consent": ["hold_consent"], "hold_time_estimate": ["hold_time_estimate"],
          "transfer_reason": ["transfer_reason"], "name_request": ["name_request"], "hold_thanks": ["hold_thanks"], "transfer_cue": ["transfer_cue"],
          "anything_else": ["anything_else"], "thanks_inbound": ["thanks_inbound"],
          "thanks_outbound": ["thanks_outbound"], "offer_help": ["offer_help"], "banned_phrases": ["banned_phrases"],
          "transfer_confirm": ["customer_consent"]}
 # Left out on purpose: 接到 (直接到前台 sounds the same) and 明天再打 (also polite advice when a desk is closed).
-DELIBERATELY_MISSED = {"那我帮您接到客房部哈。", "现在下班了，明天再打。"}
+# 帮宁 for 帮您: the fuzzy view merges 您 with 你, not with 宁.
+DELIBERATELY_MISSED = {"那我帮您接到客房部哈。", "现在下班了，明天再打。", "呃，那我帮您接到门店那边去哈。",
+                       "那我直接给您接到房间去，您跟您同事说吧。", "您好，夜郎印象，请问有什么可以帮宁？"}
 NO_FALSE_MATCH = ("hold_thanks", "transfer_cue", "thanks_inbound", "thanks_outbound", "banned_phrases")
 
 
