@@ -33,6 +33,10 @@ class CallContext:
     verifier: Any = None
 
 
+# A transfer confirmation opens the customer's answer: at most this many characters before it (好，那).
+CONFIRM_WITHIN_CHARS = 3
+
+
 class CallView:
     """One call as the operators see it. Utterances are addressed by their index in time order."""
 
@@ -92,10 +96,8 @@ class CallView:
         long offer is what the recogniser garbles, the customer's short answer usually survives."""
         if not self.transfer.confirm_list:
             return []
-        offers = []
-        for i in self.by_speaker["customer"]:
-            if self.found(i, self.transfer.confirm_list):
-                before = [j for j in self.by_speaker["agent"] if j < i]
-                if before:
-                    offers.append(before[-1])
-        return offers
+        # Only an answer: the phrase opens the customer's turn (好，你转吧), right after an agent turn.
+        # 我要找你们经理，你转吧 is the customer's own demand and marks nothing.
+        return [i - 1 for i in self.by_speaker["customer"]
+                if i > 0 and self.utts[i - 1].speaker == "agent"
+                and any(m.start <= CONFIRM_WITHIN_CHARS for m in self.found(i, self.transfer.confirm_list))]

@@ -80,3 +80,10 @@ def test_requests_to_wait_in_other_words_count_and_look_alikes_do_not(ruleset):
         assert ruleset.asks_to_wait(said), said
     for said in ("我们这边处理好以后会给您回电话，您先挂了吧，不用在线等。", "您到了酒店以后在大堂稍等，司机会过来接您。"):
         assert not ruleset.asks_to_wait(said), said
+
+
+def test_advice_and_look_alikes_found_in_review_are_no_request_to_wait(ruleset):
+    """A silence after advice to the caller is the caller's own time, not a hold (review of 2026.12.15)."""
+    for said in ("麻烦您找一下订单号。", "您先问问家里人，再给我们回电话。", "您可以在APP上申请一下发票。", "您打个内线到前台就可以。",
+                 "您先等通知就行。", "请保持通话畅通。", "您到了以后在前台稍等一下。", "不必在线等，我们查好给您回电话。"):
+        assert not ruleset.asks_to_wait(said), said

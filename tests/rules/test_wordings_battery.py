@@ -45,3 +45,12 @@ def test_every_wording_of_the_step_is_recognised(ruleset, battery, step):
 def test_look_alikes_are_not_taken_for_the_step(ruleset, battery, step):
     wrong = [t for t in BATTERIES[battery][step]["negatives"] if _recognised(ruleset, step, t)]
     assert not wrong
+
+
+@pytest.mark.parametrize("battery", BATTERIES)
+def test_refusals_and_other_turns_mark_no_transfer_offer(ruleset, battery):
+    """`transfer_confirm` turns the agent turn before it into a transfer: a refusal or a money transfer
+    (不用转了, 我现在就转吧) must not."""
+    negatives = BATTERIES[battery]["transfer_confirm"]["negatives"]
+    wrong = [t for t in negatives if ruleset.index.match(T.text_views(t)).get("transfer_confirm")]
+    assert not wrong

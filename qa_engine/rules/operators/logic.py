@@ -10,7 +10,8 @@ from qa_engine.types import Evidence
 
 
 def join(parts: list[str], sep: str) -> str:
-    return sep.join(p for p in parts if p)
+    """The non-empty parts, each once (two children that miss the same phrase say so once)."""
+    return sep.join(dict.fromkeys(p for p in parts if p))
 
 
 def dedup(evidence: list[Evidence]) -> list[Evidence]:
