@@ -20,14 +20,13 @@ from pathlib import Path
 import yaml
 
 from qa_engine.rules import load_ruleset
-from qa_engine.rules import text as T
 
 REPO = Path(__file__).resolve().parent.parent
 BATTERY = REPO / "benchmarks" / "wordings" / "battery.yaml"
 
-# The lists the engine consults for each step (rules/*.yaml, rules/ruleset.yaml events).
+# The lists the engine consults for each step (rules/*.yaml).
 STEP_LISTS = {
-    "hold_request": None,  # events.hold.request_lists of the rule set
+    "hold_request": [],  # the rule set's events.hold.request_lists: RuleSet.asks_to_wait
     "hold_reason": ["hold_reason"],
     "hold_time_estimate": ["hold_time_estimate"],
     "hold_consent": ["hold_consent"],
@@ -44,9 +43,12 @@ STEP_LISTS = {
 }
 
 
-def recognised(index, lists: list[str], text: str) -> bool:
-    found = index.match(T.text_views(text))
-    return any(found.get(list_id) for list_id in lists)
+def recognised(ruleset, step: str, text: str) -> bool:
+    """The turn does ``step`` as far as the rule set's lists can tell."""
+    if step == "hold_request":
+        return ruleset.asks_to_wait(text)
+    found = ruleset.index.match_text(text)
+    return any(found.get(list_id) for list_id in STEP_LISTS[step])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,10 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'step':20} {'recall':>14} {'false matches':>15}")
     totals = [0, 0, 0, 0]
     for step, cases in steps.items():
-        lists = STEP_LISTS[step] or list(rs.hold_request_lists)
         pos, neg = cases.get("positives") or [], cases.get("negatives") or []
-        missed = [t for t in pos if not recognised(rs.index, lists, t)]
-        wrong = [t for t in neg if recognised(rs.index, lists, t)]
+        missed = [t for t in pos if not recognised(rs, step, t)]
+        wrong = [t for t in neg if recognised(rs, step, t)]
         hit = len(pos) - len(missed)
         print(f"{step:20} {hit:>4}/{len(pos):<3} {hit / max(1, len(pos)):6.1%} {len(wrong):>6}/{len(neg):<3}")
         totals = [totals[0] + hit, totals[1] + len(pos), totals[2] + len(wrong), totals[3] + len(neg)]
